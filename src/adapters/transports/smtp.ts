@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { OutboundMail, RecipientOutcome, SendResult, Transport } from './types.ts';
 import { RouteConfigurationError } from './types.ts';
@@ -26,17 +26,19 @@ export function enhancedStatusOf(response: string | null | undefined): string | 
 }
 const ENHANCED_STATUS_IN_REPLY = /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/;
 
-interface NodemailerError extends Error {
+/** The fields nodemailer puts on SMTP errors (`code`, the raw `response`, `responseCode`, `command`). */
+export interface SmtpErrorLike extends Error {
   code?: string;
   response?: string;
   responseCode?: number;
   command?: string;
   rejected?: string[];
-  rejectedErrors?: NodemailerError[];
+  rejectedErrors?: SmtpErrorLike[];
   recipient?: string;
 }
 
-function outcomeFromError(address: string, err: NodemailerError): RecipientOutcome {
+/** One recipient's outcome from an SMTP error: 5xx is final, 4xx and network failures are retried. */
+export function recipientOutcomeOf(address: string, err: SmtpErrorLike): RecipientOutcome {
   const replyCode = err.responseCode ? String(err.responseCode) : null;
   const response = err.response ?? err.message;
   let result: RecipientOutcome['result'];
@@ -48,7 +50,7 @@ function outcomeFromError(address: string, err: NodemailerError): RecipientOutco
 /** Delivers through any SMTP server with nodemailer; one connection per envelope (no pooling state to lose). */
 export class SmtpTransport implements Transport {
   readonly kind: string;
-  private readonly transporter: nodemailer.Transporter<SMTPTransport.SentMessageInfo>;
+  private readonly transporter: Transporter<SMTPTransport.SentMessageInfo>;
 
   constructor(private readonly options: SmtpTransportOptions) {
     this.kind = options.kind ?? 'smtp';
@@ -77,15 +79,15 @@ export class SmtpTransport implements Transport {
         envelope: { from: mail.envelopeFrom, to: mail.envelopeTo },
         raw: mail.raw,
       });
-      const rejectedErrors = (info as unknown as { rejectedErrors?: NodemailerError[] }).rejectedErrors ?? [];
+      const rejectedErrors = (info as unknown as { rejectedErrors?: SmtpErrorLike[] }).rejectedErrors ?? [];
       const recipients: RecipientOutcome[] = mail.envelopeTo.map((address) => {
         const rejection = rejectedErrors.find((e) => (e.recipient ?? '').toLowerCase() === address.toLowerCase());
-        if (rejection) return outcomeFromError(address, rejection);
+        if (rejection) return recipientOutcomeOf(address, rejection);
         return { address, result: 'accepted', replyCode: info.response?.slice(0, 3) ?? '250', status: enhancedStatusOf(info.response), response: info.response ?? null, command: 'DATA' };
       });
       return { recipients, remoteMta, remoteId: queueIdOf(info.response) };
     } catch (e) {
-      const err = e as NodemailerError;
+      const err = e as SmtpErrorLike;
       if (err.code === 'EAUTH') {
         // Wrong credentials are the route's fault, not the guest's: defer and shout, never bounce the guest.
         throw new RouteConfigurationError(`SMTP authentication failed at ${remoteMta}`, err.response ?? err.message);
@@ -93,12 +95,12 @@ export class SmtpTransport implements Transport {
       if (err.code === 'EENVELOPE' && err.rejectedErrors?.length) {
         const recipients = mail.envelopeTo.map((address) => {
           const rejection = err.rejectedErrors!.find((r) => (r.recipient ?? '').toLowerCase() === address.toLowerCase());
-          return outcomeFromError(address, rejection ?? err);
+          return recipientOutcomeOf(address, rejection ?? err);
         });
         return { recipients, remoteMta, remoteId: null };
       }
       // DATA rejections, 4xx replies, network errors and timeouts apply to every recipient of the envelope.
-      return { recipients: mail.envelopeTo.map((a) => outcomeFromError(a, err)), remoteMta, remoteId: null };
+      return { recipients: mail.envelopeTo.map((a) => recipientOutcomeOf(a, err)), remoteMta, remoteId: null };
     }
   }
 
@@ -108,7 +110,7 @@ export class SmtpTransport implements Transport {
 }
 
 /** "250 2.0.0 Ok: queued as 4Xyz" → "4Xyz"; also Exim's "id=…" form. */
-function queueIdOf(response: string | undefined): string | null {
+export function queueIdOf(response: string | undefined): string | null {
   if (!response) return null;
   const m = /queued as ([A-Za-z0-9._-]+)|id=([A-Za-z0-9._-]+)/.exec(response);
   return m ? (m[1] ?? m[2] ?? null) : null;
