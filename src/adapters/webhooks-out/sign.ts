@@ -67,11 +67,11 @@ export function signWebhook(input: SignInput, secrets: string | readonly string[
   return list.map((s) => `v1,${hmac(decodeWebhookSecret(s), input).toString('base64')}`).join(' ');
 }
 
-export interface WebhookHeaders {
+export type WebhookHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** The three headers of one attempt. */
 export function webhookHeaders(input: SignInput, secrets: string | readonly string[]): WebhookHeaders {
@@ -99,7 +99,7 @@ export interface VerifyInput {
   nowSeconds?: number;
 }
 
-type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
+export type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 
 /**
  * What a receiver (the PMS, or our own tests) does with a delivery: headers present, timestamp
