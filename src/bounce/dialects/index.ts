@@ -1,0 +1,12 @@
+/**
+ * The ordered dialect registry. Specific dialects come first (each recognises its own MTA cheaply and returns
+ * null otherwise); RFC 3464 and RFC 3834 run after them in analyse.ts; `plaintext` is always last.
+ */
+import type { Dialect } from '../record.ts';
+import plaintext from './plaintext.ts';
+
+/** Dialects tried before the standard RFC 3464 decoder, in order. */
+export const DIALECTS: readonly Dialect[] = Object.freeze([]);
+
+/** Tried after RFC 3464 and RFC 3834 found nothing. */
+export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);

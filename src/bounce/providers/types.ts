@@ -1,0 +1,14 @@
+import type { Reason } from '../types.ts';
+
+/** One row: reply code (or ''), status (or ''), lower-case fragment of the server's text → reason. */
+export type ProviderRow = readonly [replyCode: string, status: string, fragment: string, reason: Reason];
+
+/** A receiving provider's own error texts, matched on the remote host or the recipient's domain. */
+export interface Provider {
+  id: string;
+  /** Lower-case suffixes of the remote MTA's host name (e.g. ".google.com"). */
+  hosts: readonly string[];
+  /** Lower-case recipient domains served by this provider. */
+  domains: readonly string[];
+  rows: readonly ProviderRow[];
+}
