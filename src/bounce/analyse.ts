@@ -91,7 +91,8 @@ function verdictOf(r: RawRecipient, decodedBy: string): RecipientVerdict {
   let status = r.status ?? null;
   const fromText = findStatus(diagnostic);
   // A DSN's generic "5.0.0" next to a specific code in the remote text: the remote text knows better.
-  if (fromText && (!status || (status.endsWith('.0.0') && fromText[0] === status[0] && !fromText.endsWith('.0.0')))) status = fromText;
+  // The remote server's own code is more precise than the reporting MTA's summary in Status:.
+  if (fromText && (!status || (fromText[0] === status[0] && !fromText.endsWith('.0.0')))) status = fromText;
   if (!status && replyCode && (replyCode[0] === '4' || replyCode[0] === '5')) status = null;
   const command = r.command ?? findCommand(diagnostic);
   const action = r.action && ACTIONS.has(r.action) ? (r.action as Action) : null;

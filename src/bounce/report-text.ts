@@ -26,6 +26,7 @@ export const ORIGINAL_MARKERS: readonly string[] = Object.freeze([
   'content-type: text/rfc822-headers',
   '------------- begin message ------------',
   '--- message headers follow ---',
+  'message headers follow.', // DragonFly Mail Agent
   '------=_part', // inline MIME leftovers
   'ursprüngliche nachricht', // German clients
   '----- ursprüngliche nachricht -----',
@@ -45,7 +46,7 @@ export function reportSection(text: string, markers: readonly string[] = ORIGINA
 /** Addresses that belong to the sender side of the conversation, never the failed recipient. */
 export function senderAddresses(message: BounceMessage): Set<string> {
   const out = new Set<string>();
-  for (const name of ['to', 'return-path', 'delivered-to', 'x-original-to', 'reply-to', 'from', 'sender', 'errors-to']) {
+  for (const name of ['to', 'return-path', 'reply-to', 'from', 'sender', 'errors-to']) {
     for (const v of message.headers.getAll(name)) {
       const a = firstAddress(v);
       if (a) out.add(a.toLowerCase());

@@ -1,6 +1,8 @@
 /** RFC 3464 delivery status notifications: the machine-readable message/delivery-status part. */
 import type { BounceMessage } from './message.ts';
 import type { Decoded, RawRecipient } from './record.ts';
+import { contextOf } from './dialects/plaintext.ts';
+import { remoteHostIn, reportSection } from './report-text.ts';
 import { cleanAddress, findCommand, firstAddress } from './smtp.ts';
 
 export type FieldMap = Map<string, string>;
@@ -96,6 +98,32 @@ export function decodeRfc3464(message: BounceMessage): Decoded | null {
     recipients.push(...recipientsFromFields(perMessage, perRecipient));
     if (recipients.length) break;
   }
+  if (!recipients.length) {
+    // DSN fields pasted into a text part instead of a message/delivery-status part (Amazon WorkMail, many gateways).
+    const text = reportSection(message.text, EMBEDDED_DSN_END);
+    const lower = text.toLowerCase();
+    const at = Math.max(lower.indexOf('final-recipient:'), -1);
+    if (at >= 0) {
+      const start = Math.max(0, lower.lastIndexOf('\n\n', at));
+      const { perMessage, perRecipient } = parseDeliveryStatus(text.slice(start));
+      recipients.push(...recipientsFromFields(perMessage, perRecipient));
+    }
+  }
   if (!recipients.length) return null;
+  for (const r of recipients) enrichFromText(r, message.text);
   return { decodedBy: 'rfc3464', recipients };
+}
+
+const EMBEDDED_DSN_END: readonly string[] = Object.freeze(['content-type: message/rfc822', 'content-type: text/rfc822-headers', '------ this is a copy of the message', 'below is a copy of the original message']);
+
+/** A DSN that leaves out the remote text (OpenSMTPD, some Exchange): the human-readable part usually has it. */
+function enrichFromText(r: RawRecipient, text: string): void {
+  const context = contextOf(text, r.address);
+  if (!r.diagnosticCode && context && /[a-z]{3}/i.test(context)) {
+    r.diagnosticCode = context;
+    if (!r.command) r.command = findCommand(context);
+  } else if (!r.command && context) {
+    r.command = findCommand(context);
+  }
+  if (!r.remoteMta) r.remoteMta = remoteHostIn(context) ?? null;
 }

@@ -25,11 +25,16 @@ const BOUNCE_SUBJECTS: readonly string[] = Object.freeze([
   'failure notice', 'non remis', 'nicht zustellbar', 'delivery has failed', 'could not be delivered', 'warning:',
 ]);
 
+const MAILER_DAEMONS: readonly string[] = Object.freeze(['mailer-daemon', 'postmaster@', 'mail delivery', 'maildelivery', 'mail-daemon']);
+
 export function isAutoReply(message: BounceMessage): boolean {
   const h = message.headers;
   const subject = message.subject.trim();
   if (BOUNCE_SUBJECTS.some((s) => subject.includes(s))) return false;
   if (message.deliveryStatus.length || message.feedbackReports.length) return false;
+  // Mailer daemons set Auto-Submitted on their bounces too (RFC 3464 §5); those are not auto-replies.
+  const from = message.from;
+  if (MAILER_DAEMONS.some((d) => from.includes(d))) return false;
   const auto = (h.get('auto-submitted') ?? '').toLowerCase();
   if (auto.startsWith('auto-replied')) return true;
   if (h.has('x-autoreply') || h.has('x-autorespond') || h.has('x-autoresponder')) return true;

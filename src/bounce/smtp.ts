@@ -64,6 +64,9 @@ const COMMAND_FRAGMENTS: ReadonlyArray<readonly [string, SmtpCommand]> = Object.
   ['after helo', 'HELO'],
   ['after ehlo', 'EHLO'],
   ['after starttls', 'STARTTLS'],
+  ['most progress was rcpt to', 'RCPT'], // qmail
+  ['does not like recipient', 'RCPT'], // qmail
+  ['after rcpt command', 'RCPT'], // GMX
   ['>>> rcpt to', 'RCPT'],
   ['>>> mail from', 'MAIL'],
   ['>>> data', 'DATA'],

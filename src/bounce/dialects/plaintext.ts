@@ -10,18 +10,46 @@ import { findCommand, findReplyCode, findStatus, firstAddress } from '../smtp.ts
 /** A line that is (almost) only an address: "  user@example.net", "<user@example.net>:", "user@example.net: reason". */
 const LEADING_ADDRESS = /^\s*[<"(]?([^\s<>"()@]+@[A-Za-z0-9.\-\[\]:]+)[>")]?\s*(?::|\.\.\.|$|\s{2,}|\s+-|\s+on\s)/;
 
-export function paragraphAfter(lines: string[], index: number, stop: (line: string) => boolean): string {
+const HAS_CODE = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?!\.?\d)|(?:^|\s)[245]\d\d[\s\-]/;
+
+/**
+ * The text after an address line: its paragraph, and further paragraphs while none of them has carried an
+ * SMTP code yet (reports often put "The error that the other server returned was:" one paragraph down).
+ */
+export function paragraphAfter(lines: string[], index: number, stop: (line: string) => boolean, maxParagraphs = 4): string {
   const parts: string[] = [];
-  for (let i = index + 1; i < lines.length && parts.length < 12; i++) {
+  let paragraphs = 0;
+  let inParagraph = false;
+  for (let i = index + 1; i < lines.length && parts.length < 24; i++) {
     const l = lines[i];
     if (!l.trim()) {
-      if (parts.length) break;
+      if (inParagraph) {
+        paragraphs++;
+        inParagraph = false;
+        if (paragraphs >= maxParagraphs || HAS_CODE.test(parts.join(' '))) break;
+      }
       continue;
     }
     if (stop(l)) break;
+    inParagraph = true;
     parts.push(l.trim());
   }
   return parts.join(' ');
+}
+
+/** Where the report talks about `address`: the text after its first line-leading mention. */
+export function contextOf(text: string, address: string): string {
+  const report = reportSection(text);
+  const lines = report.split('\n');
+  const lower = address.toLowerCase();
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i].toLowerCase();
+    const at = l.indexOf(lower);
+    if (at < 0) continue;
+    const rest = lines[i].slice(at + address.length).replace(/^[>"')\s:.]+/, '');
+    return collapse([rest, paragraphAfter(lines, i, (x) => LEADING_ADDRESS.test(x) && !x.toLowerCase().includes(lower))].join(' '));
+  }
+  return '';
 }
 
 export function decodePlainText(message: BounceMessage, decodedBy: string, text = message.text): Decoded | null {
