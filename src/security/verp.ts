@@ -6,10 +6,10 @@ import { constantTimeEqual } from './keys.ts';
  * (which names message and address) and carries a truncated HMAC so bounces cannot be forged.
  * Lower-case base32-ish alphabet only: local parts are case-insensitive at many MTAs and some
  * rewrite case, so the token must survive lower-casing.
- * Format: `<recipientId>-<mac>`; recipientId is [a-z0-9]+, mac is 16 hex chars (64 bits).
+ * Format: `<recipientId>-<mac>`; recipientId is [a-z0-9_]+, mac is 16 hex chars (64 bits).
  */
 const MAC_HEX_LENGTH = 16;
-const TOKEN = /^([a-z0-9]{1,40})-([0-9a-f]{16})$/;
+const TOKEN = /^([a-z0-9_]{1,40})-([0-9a-f]{16})$/;
 
 export function verpToken(key: Buffer, recipientId: string): string {
   return `${recipientId}-${mac(key, recipientId)}`;

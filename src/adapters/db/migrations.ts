@@ -1,0 +1,146 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * Migrations, kept in code (an ordered list) so they ship inside the package and run the same on
+ * SQLite and PostgreSQL. Never edit a released migration; add the next one.
+ */
+function blobType(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres') {
+  void db;
+  return dialect === 'postgres' ? sql`bytea` : sql`blob`;
+}
+
+export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
+  return {
+    '0001_core': {
+      async up(db: Kysely<any>) {
+        const blob = blobType(db, dialect);
+        await db.schema.createTable('tenants')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('notification_email', 'text', (c) => c.notNull())
+          .addColumn('language', 'text', (c) => c.notNull())
+          .addColumn('sender_json', 'text', (c) => c.notNull())
+          .addColumn('route_json', 'text', (c) => c.notNull())
+          .addColumn('settings_json', 'text', (c) => c.notNull().defaultTo('{}'))
+          .addColumn('api_key_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('api_key_prefix', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema.createTable('messages')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('message_id_header', 'text', (c) => c.notNull().unique())
+          .addColumn('idempotency_key', 'text')
+          .addColumn('request_hash', 'text')
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('from_header', 'text', (c) => c.notNull())
+          .addColumn('reference', 'text')
+          .addColumn('metadata_json', 'text', (c) => c.notNull())
+          .addColumn('route_kind', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('content_deleted_at', 'text')
+          .addUniqueConstraint('messages_idempotency', ['tenant_id', 'idempotency_key'])
+          .execute();
+        await db.schema.createIndex('messages_tenant_created').on('messages').columns(['tenant_id', 'created_at', 'id']).execute();
+
+        await db.schema.createTable('message_contents')
+          .addColumn('message_id', 'text', (c) => c.primaryKey().references('messages.id'))
+          .addColumn('raw', blob as any, (c) => c.notNull())
+          .execute();
+
+        await db.schema.createTable('recipients')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('message_id', 'text', (c) => c.notNull().references('messages.id'))
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text')
+          .addColumn('lease_until', 'text')
+          .addColumn('first_attempt_at', 'text')
+          .addColumn('envelope_from', 'text')
+          .addColumn('reply_code', 'text')
+          .addColumn('status_code', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('diagnostic', 'text')
+          .addColumn('remote_mta', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('recipients_due').on('recipients').columns(['status', 'next_attempt_at']).execute();
+        await db.schema.createIndex('recipients_message').on('recipients').columns(['message_id']).execute();
+        await db.schema.createIndex('recipients_tenant_address').on('recipients').columns(['tenant_id', 'address']).execute();
+
+        await db.schema.createTable('events')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('recipient_id', 'text')
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('status_code', 'text')
+          .addColumn('reply_code', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('diagnostic', 'text')
+          .addColumn('remote_mta', 'text')
+          .addColumn('inbound_id', 'text')
+          .addColumn('details_json', 'text', (c) => c.notNull().defaultTo('{}'))
+          .addColumn('dedupe_key', 'text', (c) => c.unique())
+          .execute();
+        await db.schema.createIndex('events_message').on('events').columns(['message_id', 'at']).execute();
+
+        await db.schema.createTable('notifications')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          // One notification per recipient row, ever: the unique key is what makes "never twice" hold
+          // across retries, crashes and duplicate bounces.
+          .addColumn('recipient_id', 'text', (c) => c.notNull().unique())
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('to_address', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('lease_until', 'text')
+          .addColumn('raw', blob as any, (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('sent_at', 'text')
+          .execute();
+        await db.schema.createIndex('notifications_due').on('notifications').columns(['status', 'next_attempt_at']).execute();
+
+        await db.schema.createTable('inbound_messages')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text')
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .addColumn('envelope_from', 'text', (c) => c.notNull())
+          .addColumn('envelope_to', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('raw', blob as any, (c) => c.notNull())
+          .addColumn('analysis_json', 'text', (c) => c.notNull())
+          .execute();
+
+        await db.schema.createTable('captured_mail')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('envelope_from', 'text', (c) => c.notNull())
+          .addColumn('envelope_to', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text')
+          .addColumn('subject', 'text')
+          .addColumn('raw', blob as any, (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+export class InCodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: 'sqlite' | 'postgres') {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}

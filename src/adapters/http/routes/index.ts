@@ -1,0 +1,18 @@
+import type { RouteDef } from '../route.ts';
+import getHealthz from './get-healthz.ts';
+import postTenants from './post-tenants.ts';
+import getTenants from './get-tenants.ts';
+import getTenant from './get-tenant.ts';
+import patchTenant from './patch-tenant.ts';
+import postMessages from './post-messages.ts';
+import getMessages from './get-messages.ts';
+import getMessage from './get-message.ts';
+import getCaptured from './get-captured.ts';
+
+/** Every route, in the order the OpenAPI document lists them. */
+export const ROUTES: readonly RouteDef[] = [
+  getHealthz,
+  postTenants, getTenants, getTenant, patchTenant,
+  postMessages, getMessages, getMessage,
+  getCaptured,
+];

@@ -1,0 +1,78 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { tenantByApiKey, type TenantRecord } from '../../app/tenants.ts';
+import { ReboundError } from '../../errors.ts';
+import { constantTimeEqual } from '../../security/keys.ts';
+import { buildOpenApi } from './openapi.ts';
+import { validate, type RouteDef } from './route.ts';
+import { ROUTES } from './routes/index.ts';
+
+const VERSION = '0.1.0';
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1]! : '';
+}
+
+async function authenticate(ctx: AppContext, req: FastifyRequest, auth: RouteDef['auth']): Promise<{ tenant: TenantRecord | null; isAdmin: boolean }> {
+  if (auth === 'none') return { tenant: null, isAdmin: false };
+  const token = bearer(req);
+  if (token === null) throw new ReboundError('REBOUND_ERR_AUTH_MISSING');
+  if (!token) throw new ReboundError('REBOUND_ERR_AUTH_INVALID');
+  const isAdmin = constantTimeEqual(token, ctx.config.adminToken);
+  if (isAdmin) {
+    if (auth === 'tenant') throw new ReboundError('REBOUND_ERR_AUTH_FORBIDDEN', 'Use a hotel API key for this endpoint, not the admin token.');
+    return { tenant: null, isAdmin: true };
+  }
+  if (auth === 'admin') throw new ReboundError('REBOUND_ERR_AUTH_INVALID');
+  const tenant = await tenantByApiKey(ctx, token);
+  if (!tenant) throw new ReboundError('REBOUND_ERR_AUTH_INVALID');
+  return { tenant, isAdmin: false };
+}
+
+export async function buildHttpServer(ctx: AppContext, opts: { routes?: readonly RouteDef[]; ready?: () => Promise<void> } = {}): Promise<FastifyInstance> {
+  const routes = opts.routes ?? ROUTES;
+  const app = Fastify({
+    logger: false,
+    // Base64 attachments are ~4/3 of their size; leave room for the JSON around them.
+    bodyLimit: Math.ceil(ctx.config.maxMessageBytes * 1.4) + 64 * 1024,
+    trustProxy: false,
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof ReboundError) return reply.code(err.http).send(err.toJSON());
+    // fastify's own request errors: bad JSON, wrong content type, too large.
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(new ReboundError('REBOUND_ERR_REQUEST_TOO_LARGE').toJSON());
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send(new ReboundError('REBOUND_ERR_REQUEST_MEDIA_TYPE').toJSON());
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(400).send(new ReboundError('REBOUND_ERR_REQUEST_INVALID', `body: ${err.message}`, 'body').toJSON());
+    }
+    ctx.log.error({ err: err.message, stack: err.stack, url: req.url }, 'request failed');
+    return reply.code(500).send(new ReboundError('REBOUND_ERR_INTERNAL').toJSON());
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send(new ReboundError('REBOUND_ERR_NOT_FOUND', 'No such endpoint.').toJSON()));
+
+  for (const r of routes) {
+    app.route({
+      method: r.method,
+      url: r.url,
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const { tenant, isAdmin } = await authenticate(ctx, req, r.auth);
+        const params = r.params ? validate(r.params, req.params, 'params') : req.params;
+        const query = r.query ? validate(r.query, req.query ?? {}, 'query') : req.query;
+        let body: unknown = undefined;
+        if (r.body) {
+          if (req.body === undefined || req.body === null) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'body: a JSON object is required', 'body');
+          body = validate(r.body, req.body, 'body');
+        }
+        return await r.handler(ctx, { params, query, body, headers: req.headers, tenant, isAdmin, raw: req } as never, reply);
+      },
+    });
+  }
+
+  const openapi = buildOpenApi([...routes, { method: 'GET', url: '/openapi.json', auth: 'none', summary: 'This document.', responses: { 200: { description: 'OpenAPI 3.1' } } } as unknown as RouteDef], VERSION);
+  app.get('/openapi.json', async () => openapi);
+  return app;
+}

@@ -1,0 +1,101 @@
+import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
+import type { AppContext } from '../../app/context.ts';
+import { ingestBounce, isCatchAllBounceAddress, recipientIdFromVerp } from '../../app/ingest-bounce.ts';
+
+/**
+ * Rebound's inbound listener for the notifications domain. Shaped as ordered checks returning a
+ * verdict (Haraka's hooks), with one difference: an exception or timeout in a check answers 451
+ * (try again later), never "accept anyway".
+ */
+export interface InboundListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+function smtpError(code: number, text: string): Error {
+  const e = new Error(text) as Error & { responseCode: number };
+  e.responseCode = code;
+  return e;
+}
+
+export async function startInboundSmtp(ctx: AppContext, opts: { host: string; port: number }): Promise<InboundListener> {
+  const maxBytes = ctx.config.maxInboundBytes;
+
+  async function checkRecipient(address: string): Promise<Error | null> {
+    if (isCatchAllBounceAddress(ctx, address)) return null;
+    const recipientId = recipientIdFromVerp(ctx, address);
+    // Anything that is not one of our return paths is refused here, so this server is never a relay.
+    if (!recipientId) return smtpError(550, '5.7.1 Relaying denied: this server only accepts bounces for messages it sent');
+    const exists = await ctx.db.kysely.selectFrom('recipients').select('id').where('id', '=', recipientId).executeTakeFirst();
+    if (!exists) return smtpError(550, '5.1.1 No such bounce address (message expired or never sent)');
+    return null;
+  }
+
+  const server = new SMTPServer({
+    name: ctx.config.notificationsDomain,
+    banner: 'Rebound bounce receiver',
+    // Bounces arrive from MTAs, which never authenticate.
+    authOptional: true,
+    disabledCommands: ['AUTH'],
+    // Advertised SIZE (RFC 1870) and enforced below while streaming: a huge message is cut off, not buffered.
+    size: maxBytes,
+    maxClients: 200,
+    // A peer that stops talking is dropped instead of holding a slot forever.
+    socketTimeout: 60_000,
+    closeTimeout: 5_000,
+    logger: false,
+    onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      checkRecipient(address.address).then((err) => callback(err), (e) => {
+        ctx.log.error({ err: (e as Error).message }, 'inbound RCPT check failed');
+        callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
+      });
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let tooBig = false;
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) tooBig = true;
+        else chunks.push(chunk);
+      });
+      stream.on('error', () => callback(smtpError(451, '4.3.0 Error reading message')));
+      stream.on('end', () => {
+        if (tooBig || (stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+          callback(smtpError(552, `5.3.4 Message too big (limit ${maxBytes} bytes)`));
+          return;
+        }
+        const raw = Buffer.concat(chunks);
+        const envelope = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+        };
+        ingestBounce(ctx, raw, envelope).then((result) => {
+          if (result.refused && result.matched.length === 0 && result.inboundId === null) {
+            callback(smtpError(550, '5.7.1 Not a report about a message sent by this system'));
+          } else {
+            callback(null);
+          }
+        }, (e) => {
+          ctx.log.error({ err: (e as Error).message }, 'inbound ingest failed');
+          callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
+        });
+      });
+    },
+  });
+  server.on('error', (e) => ctx.log.warn({ err: e.message }, 'inbound SMTP connection error'));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

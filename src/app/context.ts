@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Db } from '../adapters/db/database.ts';
+import type { Keys } from '../security/keys.ts';
+import type { Transport } from '../adapters/transports/types.ts';
+import type { TenantRecord } from './tenants.ts';
+
+/** Picks the transport for a tenant's route; the platform route carries notifications. */
+export interface RouteResolver {
+  platform(): Transport;
+  forTenant(tenant: TenantRecord): Transport;
+  close(): Promise<void>;
+}
+
+/** Everything the use cases need, passed in (so tests use real SQLite and real local SMTP servers). */
+export interface AppContext {
+  db: Db;
+  config: Config;
+  keys: Keys;
+  /** Keys from REBOUND_PREVIOUS_SECRET_KEYS: still accepted for VERP tokens and stored secrets. */
+  previousKeys: Keys[];
+  log: Logger;
+  now: () => Date;
+  routes: RouteResolver;
+  /** Nudges the worker after new work was queued (lower latency than the poll interval). */
+  wake: () => void;
+}
+
+export const iso = (d: Date) => d.toISOString();

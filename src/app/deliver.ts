@@ -1,0 +1,135 @@
+import type { AppContext } from './context.ts';
+import { iso } from './context.ts';
+import { recordOutcome } from './record-outcome.ts';
+import { classifyReply } from './classify.ts';
+import { getTenant } from './tenants.ts';
+import { nextRetryDelayMs } from '../domain/backoff.ts';
+import { verpAddress } from '../security/verp.ts';
+import { RouteConfigurationError, type RecipientOutcome } from '../adapters/transports/types.ts';
+
+/** A worker owns a claimed recipient this long; if it dies, another worker takes it after the lease. */
+const LEASE_MS = 5 * 60 * 1000;
+/** Misconfigured routes (wrong credentials) are retried slowly: loud in the log, no retry storm. */
+const ROUTE_ERROR_RETRY_MS = 5 * 60 * 1000;
+
+export interface ClaimedRecipient {
+  id: string;
+  message_id: string;
+  tenant_id: string;
+  address: string;
+  attempts: number;
+  first_attempt_at: string | null;
+  lease_until: string | null;
+}
+
+/**
+ * Claims up to `limit` due recipients by setting a lease. On PostgreSQL the candidate rows are
+ * locked with FOR UPDATE SKIP LOCKED, so any number of workers share the queue without overlap;
+ * on SQLite the single writer serialises claims.
+ */
+export async function claimDueRecipients(ctx: AppContext, limit: number): Promise<ClaimedRecipient[]> {
+  const now = ctx.now();
+  const nowIso = iso(now);
+  // A lease value unique to this claim, so a late write from an expired lease is recognised.
+  const lease = iso(new Date(now.getTime() + LEASE_MS + Math.floor(Math.random() * 1000)));
+  return await ctx.db.kysely.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('recipients').select('id')
+      .where('status', 'in', ['queued', 'deferred'])
+      .where('next_attempt_at', 'is not', null)
+      .where('next_attempt_at', '<=', nowIso)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', nowIso)]))
+      .orderBy('next_attempt_at').limit(limit);
+    if (ctx.db.dialect === 'postgres') q = q.forUpdate().skipLocked();
+    const ids = (await q.execute()).map((r) => r.id);
+    if (ids.length === 0) return [];
+    await trx.updateTable('recipients').set({ lease_until: lease }).where('id', 'in', ids).execute();
+    return await trx.selectFrom('recipients')
+      .select(['id', 'message_id', 'tenant_id', 'address', 'attempts', 'first_attempt_at', 'lease_until'])
+      .where('id', 'in', ids).execute();
+  });
+}
+
+/** One delivery attempt for one recipient, through the tenant's route, recorded as one outcome. */
+export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Promise<void> {
+  const lease = r.lease_until;
+  const message = await ctx.db.kysely.selectFrom('messages')
+    .leftJoin('message_contents', 'message_contents.message_id', 'messages.id')
+    .select(['messages.id', 'messages.message_id_header', 'message_contents.raw'])
+    .where('messages.id', '=', r.message_id).executeTakeFirst();
+  const tenant = await getTenant(ctx, r.tenant_id);
+  const startedAt = ctx.now();
+  const firstAttemptAt = r.first_attempt_at ?? iso(startedAt);
+  const envelopeFrom = verpAddress(ctx.keys.verp, r.id, ctx.config.notificationsDomain);
+  await ctx.db.kysely.updateTable('recipients')
+    .set({ attempts: r.attempts + 1, first_attempt_at: firstAttemptAt, envelope_from: envelopeFrom })
+    .where('id', '=', r.id).where('lease_until', '=', lease).execute();
+
+  if (!message?.raw || !tenant) {
+    // Content already erased (retention) before it could be sent: nothing to deliver, say so.
+    await recordOutcome(ctx, r.id, {
+      type: 'bounced', source: 'worker', statusCode: null, replyCode: null, reason: 'undefined',
+      diagnostic: 'The message content was deleted before it could be delivered.', remoteMta: null,
+    }, { expectedLease: lease });
+    return;
+  }
+
+  let outcome: RecipientOutcome;
+  let remoteMta: string | null = null;
+  let remoteId: string | null = null;
+  try {
+    const transport = ctx.routes.forTenant(tenant);
+    const result = await transport.send({
+      envelopeFrom, envelopeTo: [r.address], raw: message.raw, messageId: message.message_id_header, reference: r.message_id,
+    });
+    outcome = result.recipients[0]!;
+    remoteMta = result.remoteMta;
+    remoteId = result.remoteId;
+  } catch (e) {
+    const err = e as Error;
+    if (err instanceof RouteConfigurationError) {
+      ctx.log.error({ tenant: tenant.id, route: tenant.route.type, detail: err.detail }, `route misconfigured: ${err.message}`);
+    } else {
+      ctx.log.warn({ recipient: r.id, err: err.message }, 'delivery attempt failed');
+    }
+    outcome = { address: r.address, result: 'deferred', replyCode: null, status: null, response: err instanceof RouteConfigurationError ? `${err.message}: ${err.detail ?? ''}`.trim() : err.message, command: null };
+    if (err instanceof RouteConfigurationError) {
+      await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, ROUTE_ERROR_RETRY_MS);
+      return;
+    }
+  }
+
+  if (outcome.result === 'accepted') {
+    await recordOutcome(ctx, r.id, {
+      type: 'sent', source: 'worker', statusCode: outcome.status, replyCode: outcome.replyCode, reason: null,
+      diagnostic: outcome.response, remoteMta, details: { remoteId, route: tenant.route.type },
+    }, { expectedLease: lease });
+  } else if (outcome.result === 'failed') {
+    const c = classifyReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, action: 'failed' });
+    await recordOutcome(ctx, r.id, {
+      type: 'bounced', source: 'smtp', statusCode: c.status, replyCode: outcome.replyCode, reason: c.reason, hardBounce: c.hardBounce,
+      diagnostic: outcome.response, remoteMta, details: { command: outcome.command, reasonFrom: c.reasonFrom, route: tenant.route.type },
+    }, { expectedLease: lease });
+  } else {
+    await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, null);
+  }
+}
+
+async function deferOrExpire(ctx: AppContext, r: ClaimedRecipient, lease: string | null, outcome: RecipientOutcome, remoteMta: string | null, firstAttemptAt: string, fixedDelayMs: number | null) {
+  const now = ctx.now();
+  const age = now.getTime() - Date.parse(firstAttemptAt);
+  if (age >= ctx.config.maxRetryAgeSeconds * 1000) {
+    // RFC 5321 §4.5.4.1: give up after the maximum queue time; the last temporary error is what the hotel sees.
+    await recordOutcome(ctx, r.id, {
+      type: 'bounced', source: 'worker', statusCode: outcome.status ?? '4.4.7', replyCode: outcome.replyCode, reason: 'expired', hardBounce: false,
+      diagnostic: outcome.response, remoteMta, details: { command: outcome.command, attempts: r.attempts + 1, gaveUpAfterMs: age },
+    }, { expectedLease: lease });
+    return;
+  }
+  const delay = fixedDelayMs ?? nextRetryDelayMs(r.attempts + 1, { baseMs: ctx.config.retryBaseMs, maxMs: ctx.config.retryMaxMs, jitter: Math.random });
+  const c = outcome.replyCode ? classifyReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, action: 'delayed' }) : null;
+  await recordOutcome(ctx, r.id, {
+    type: 'deferred', source: 'worker', statusCode: outcome.status, replyCode: outcome.replyCode, reason: c?.reason ?? 'networkerror',
+    diagnostic: outcome.response, remoteMta, nextAttemptAt: iso(new Date(now.getTime() + delay)),
+    details: { command: outcome.command, attempt: r.attempts + 1 },
+  }, { expectedLease: lease });
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { AppContext } from './context.ts';
+import { iso } from './context.ts';
+import { recordOutcome, type Outcome } from './record-outcome.ts';
+import { analyse, type Analysis, type RecipientVerdict } from '../bounce/index.ts';
+import { newId } from '../domain/ids.ts';
+import { parseVerpAddress } from '../security/verp.ts';
+
+export interface IngestResult {
+  inboundId: string | null;
+  kind: Analysis['kind'];
+  /** Recipient rows this report was matched to. */
+  matched: { recipientId: string; messageId: string; type: string; applied: boolean; duplicate: boolean }[];
+  /** Why nothing was recorded, when nothing was. */
+  refused: string | null;
+}
+
+/** The VERP recipient id named by an inbound envelope address, trying the current then previous keys. */
+export function recipientIdFromVerp(ctx: AppContext, address: string): string | null {
+  for (const keys of [ctx.keys, ...ctx.previousKeys]) {
+    const id = parseVerpAddress(keys.verp, address, ctx.config.notificationsDomain);
+    if (id) return id;
+  }
+  return null;
+}
+
+export function isCatchAllBounceAddress(ctx: AppContext, address: string): boolean {
+  return address.toLowerCase() === `bounces@${ctx.config.notificationsDomain}`;
+}
+
+const KIND_TO_EVENT: Record<Analysis['kind'], Outcome['type'] | null> = {
+  bounce: 'bounced', delay: 'deferred', delivered: 'delivered', feedback: 'complained', autoreply: 'autoreply', unknown: null,
+};
+
+/**
+ * Takes one inbound report (DSN, NDR, auto-reply, ARF) and records it against the recipients it
+ * belongs to. Only reports addressed to a valid VERP token, or to bounces@ quoting the Message-ID of
+ * a message we sent, are recorded: a forged bounce cannot mark a guest's address as bad.
+ */
+export async function ingestBounce(ctx: AppContext, raw: Buffer, envelope: { from: string; to: string[] }, source: Outcome['source'] = 'bounce'): Promise<IngestResult> {
+  const analysis = analyse(raw);
+  const eventType = KIND_TO_EVENT[analysis.kind];
+
+  // Candidates: recipient rows named by VERP tokens, else rows of the message whose Message-ID came back.
+  const candidateIds = new Set<string>();
+  for (const to of envelope.to) {
+    const id = recipientIdFromVerp(ctx, to);
+    if (id) candidateIds.add(id);
+  }
+  let rows: { id: string; address: string; message_id: string; tenant_id: string }[] = [];
+  if (candidateIds.size > 0) {
+    rows = await ctx.db.kysely.selectFrom('recipients').select(['id', 'address', 'message_id', 'tenant_id'])
+      .where('id', 'in', [...candidateIds]).execute();
+  } else if (analysis.originalMessageId) {
+    const msg = await ctx.db.kysely.selectFrom('messages').select(['id'])
+      .where('message_id_header', '=', analysis.originalMessageId).executeTakeFirst();
+    if (msg) {
+      const all = await ctx.db.kysely.selectFrom('recipients').select(['id', 'address', 'message_id', 'tenant_id'])
+        .where('message_id', '=', msg.id).execute();
+      const named = new Set(analysis.recipients.map((r) => r.address.toLowerCase()));
+      rows = all.filter((r) => named.has(r.address.toLowerCase()));
+      // An auto-reply names no recipient; it comes from the guest, so match its From to the guest.
+      if (rows.length === 0 && all.length === 1) rows = all;
+    }
+  }
+  if (rows.length === 0) {
+    return { inboundId: null, kind: analysis.kind, matched: [], refused: 'not a report about a message sent by this system' };
+  }
+
+  const inboundId = newId('inb');
+  await ctx.db.kysely.insertInto('inbound_messages').values({
+    id: inboundId, tenant_id: rows[0]!.tenant_id, received_at: iso(ctx.now()), envelope_from: envelope.from,
+    envelope_to: envelope.to.join(', '), kind: analysis.kind, raw, analysis_json: JSON.stringify(analysis),
+  }).execute();
+
+  const matched: IngestResult['matched'] = [];
+  if (!eventType) return { inboundId, kind: analysis.kind, matched, refused: 'the report could not be understood; kept for inspection' };
+
+  for (const row of rows) {
+    const verdict = pickVerdict(analysis.recipients, row.address, rows.length === 1);
+    const result = await recordOutcome(ctx, row.id, {
+      type: eventType,
+      source,
+      statusCode: verdict?.status ?? null,
+      replyCode: verdict?.replyCode ?? null,
+      reason: verdict?.reason ?? (eventType === 'bounced' ? 'undefined' : null),
+      hardBounce: verdict?.hardBounce,
+      diagnostic: verdict?.diagnosticCode ?? null,
+      remoteMta: verdict?.remoteMta ?? null,
+      inboundId,
+      // The same report delivered twice (a retrying MTA) is recorded once.
+      dedupeKey: `inbound:${row.id}:${eventType}:${verdict?.status ?? ''}:${hashText(verdict?.diagnosticCode ?? analysis.kind)}`,
+      details: { decodedBy: verdict?.decodedBy ?? null, reasonFrom: verdict?.reasonFrom ?? null, action: verdict?.action ?? null, feedbackType: verdict?.feedbackType ?? null },
+      bounceRaw: raw,
+    });
+    matched.push({ recipientId: row.id, messageId: row.message_id, type: eventType, applied: result.applied, duplicate: result.duplicate });
+  }
+  return { inboundId, kind: analysis.kind, matched, refused: null };
+}
+
+function pickVerdict(verdicts: RecipientVerdict[], address: string, onlyRow: boolean): RecipientVerdict | null {
+  const exact = verdicts.find((v) => v.address.toLowerCase() === address.toLowerCase());
+  if (exact) return exact;
+  // The report names another address (forwarding, alias expansion): with one recipient per VERP
+  // envelope the report is still about this recipient.
+  return onlyRow && verdicts.length === 1 ? verdicts[0]! : onlyRow ? verdicts[0] ?? null : null;
+}
+
+function hashText(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 16);
+}

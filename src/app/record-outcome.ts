@@ -1,0 +1,138 @@
+import type { Transaction } from 'kysely';
+import type { AppContext } from './context.ts';
+import { iso } from './context.ts';
+import type { Database, RecipientTable } from '../adapters/db/schema.ts';
+import { newId } from '../domain/ids.ts';
+import { summarise, type EventType, type Status } from '../domain/status.ts';
+import { prepareNotification, type PreparedNotification } from './notify-hotel.ts';
+
+/**
+ * One outcome for one recipient, from any source (worker, bounce mail, provider webhook, IMAP).
+ * Every source ends here, so statuses, events and notifications follow one set of rules.
+ */
+export interface Outcome {
+  type: EventType;
+  source: 'worker' | 'smtp' | 'bounce' | 'mailgun' | 'imap' | 'api';
+  statusCode: string | null;
+  replyCode: string | null;
+  reason: string | null;
+  hardBounce?: boolean;
+  /** The remote text, verbatim. */
+  diagnostic: string | null;
+  remoteMta: string | null;
+  inboundId?: string | null;
+  /** Same key twice (a re-delivered bounce or webhook) changes nothing. */
+  dedupeKey?: string | null;
+  details?: Record<string, unknown>;
+  /** For deferrals the worker retries itself: when. Null = someone else (the relay) retries. */
+  nextAttemptAt?: string | null;
+  /** The bounce as received, attached to the hotel's notification. */
+  bounceRaw?: Buffer | null;
+}
+
+/** Which status an event moves a recipient to, given where it is now; null = leave it. */
+export function nextStatus(current: Status, type: EventType): Status | null {
+  switch (type) {
+    case 'sent': return current === 'queued' || current === 'deferred' ? 'sent' : null;
+    case 'deferred': return current === 'queued' || current === 'deferred' || current === 'sent' ? 'deferred' : null;
+    case 'delivered': return current === 'sent' || current === 'deferred' || current === 'queued' ? 'delivered' : null;
+    // A bounce may follow an acceptance or even a delivery report (the final MTA accepted, then failed).
+    case 'bounced': return current === 'bounced' || current === 'complained' || current === 'suppressed' ? null : 'bounced';
+    case 'complained': return current === 'complained' ? null : 'complained';
+    case 'suppressed': return current === 'queued' ? 'suppressed' : null;
+    default: return null;
+  }
+}
+
+export interface RecordResult {
+  applied: boolean;
+  duplicate: boolean;
+  status: Status;
+  notificationQueued: boolean;
+}
+
+type Trx = Transaction<Database>;
+
+/**
+ * Records the outcome in one transaction: the event, the recipient's new status, the message's
+ * summed-up status and — on a final failure — the hotel's notification in the outbox, all or nothing.
+ * `expectedLease` guards against a worker whose lease ran out writing over a newer attempt.
+ */
+export async function recordOutcome(ctx: AppContext, recipientId: string, outcome: Outcome, opts: { expectedLease?: string | null } = {}): Promise<RecordResult> {
+  // Build the notification outside the transaction (rendering is async and CPU-bound); it is only
+  // stored if this outcome turns out to be the first final failure.
+  let prepared: PreparedNotification | null = null;
+  if (outcome.type === 'bounced') prepared = await prepareNotification(ctx, recipientId, outcome);
+
+  return await ctx.db.kysely.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('recipients').selectAll().where('id', '=', recipientId).executeTakeFirst();
+    if (!row) throw new Error(`recipient ${recipientId} not found`);
+    if (opts.expectedLease !== undefined && row.lease_until !== opts.expectedLease) {
+      return { applied: false, duplicate: false, status: row.status as Status, notificationQueued: false };
+    }
+    const now = iso(ctx.now());
+    if (outcome.dedupeKey) {
+      const seen = await trx.selectFrom('events').select('id').where('dedupe_key', '=', outcome.dedupeKey).executeTakeFirst();
+      if (seen) return { applied: false, duplicate: true, status: row.status as Status, notificationQueued: false };
+    }
+    await insertEvent(trx, row, outcome, now);
+
+    const current = row.status as Status;
+    const target = nextStatus(current, outcome.type);
+    const patch: Partial<RecipientTable> = { updated_at: now };
+    if (opts.expectedLease !== undefined) patch.lease_until = null;
+    if (target) {
+      patch.status = target;
+      patch.reply_code = outcome.replyCode;
+      patch.status_code = outcome.statusCode;
+      patch.reason = outcome.reason;
+      patch.diagnostic = outcome.diagnostic;
+      patch.remote_mta = outcome.remoteMta;
+      patch.next_attempt_at = target === 'deferred' ? outcome.nextAttemptAt ?? null : null;
+    } else if (outcome.type === 'deferred' && opts.expectedLease !== undefined) {
+      patch.next_attempt_at = outcome.nextAttemptAt ?? null;
+    }
+    await trx.updateTable('recipients').set(patch).where('id', '=', row.id).execute();
+    if (target) await refreshMessageStatus(trx, row.message_id, now);
+
+    let notificationQueued = false;
+    if (target === 'bounced' && prepared) {
+      const inserted = await trx.insertInto('notifications').values({
+        id: prepared.id, tenant_id: row.tenant_id, recipient_id: row.id, message_id: row.message_id,
+        to_address: prepared.to, status: 'pending', attempts: 0, next_attempt_at: now, lease_until: null,
+        raw: prepared.raw, last_error: null, created_at: now, sent_at: null,
+      }).onConflict((oc) => oc.column('recipient_id').doNothing()).executeTakeFirst();
+      notificationQueued = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+    }
+    return { applied: Boolean(target), duplicate: false, status: (target ?? current) as Status, notificationQueued };
+  }).then((r) => {
+    if (r.notificationQueued) ctx.wake();
+    return r;
+  });
+}
+
+async function insertEvent(trx: Trx, row: { id: string; tenant_id: string; message_id: string }, o: Outcome, now: string) {
+  await trx.insertInto('events').values({
+    id: newId('evt'),
+    tenant_id: row.tenant_id,
+    message_id: row.message_id,
+    recipient_id: row.id,
+    type: o.type,
+    at: now,
+    source: o.source,
+    status_code: o.statusCode,
+    reply_code: o.replyCode,
+    reason: o.reason,
+    diagnostic: o.diagnostic,
+    remote_mta: o.remoteMta,
+    inbound_id: o.inboundId ?? null,
+    details_json: JSON.stringify(o.details ?? {}),
+    dedupe_key: o.dedupeKey ?? null,
+  }).execute();
+}
+
+export async function refreshMessageStatus(trx: Trx, messageId: string, now: string): Promise<void> {
+  const rows = await trx.selectFrom('recipients').select('status').where('message_id', '=', messageId).execute();
+  await trx.updateTable('messages').set({ status: summarise(rows.map((r) => r.status as Status)), updated_at: now })
+    .where('id', '=', messageId).execute();
+}

@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import type { AppContext } from './context.ts';
+import { iso } from './context.ts';
+import type { TenantRecord } from './tenants.ts';
+import { newId } from '../domain/ids.ts';
+import { ReboundError } from '../errors.ts';
+
+const Address = z.union([
+  z.email().max(254),
+  z.object({ email: z.email().max(254), name: z.string().trim().max(200).optional() }).strict(),
+]);
+const AddressList = z.union([Address, z.array(Address).min(1).max(50)]);
+
+/** Base64 as sent in JSON; whitespace tolerated, anything else refused rather than silently dropped. */
+const Base64 = z.string().regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64');
+
+export const SendMessageSchema = z.object({
+  to: AddressList,
+  cc: AddressList.optional(),
+  bcc: AddressList.optional(),
+  subject: z.string().max(998).refine((s) => !/[\r\n]/.test(s), 'must be one line'),
+  text: z.string().max(5_000_000).optional(),
+  html: z.string().max(10_000_000).optional(),
+  replyTo: z.email().max(254).optional(),
+  reference: z.string().max(200).optional(),
+  metadata: z.record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean()])).optional()
+    .refine((m) => !m || Object.keys(m).length <= 50, 'at most 50 keys'),
+  attachments: z.array(z.object({
+    filename: z.string().min(1).max(255).refine((s) => !/[\r\n\\/]/.test(s), 'must be a plain file name'),
+    content: Base64,
+    contentType: z.string().max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf').optional(),
+  }).strict()).max(20).optional(),
+}).strict().refine((m) => m.text !== undefined || m.html !== undefined, { message: 'text or html is required', path: ['text'] });
+
+export type SendMessageInput = z.infer<typeof SendMessageSchema>;
+type Addr = z.infer<typeof Address>;
+
+function toList(a: z.infer<typeof AddressList> | undefined): { email: string; name?: string }[] {
+  if (a === undefined) return [];
+  const arr: Addr[] = Array.isArray(a) ? a : [a];
+  return arr.map((x) => (typeof x === 'string' ? { email: x } : x));
+}
+
+export interface AcceptedMessage {
+  id: string;
+  status: string;
+  duplicate: boolean;
+}
+
+/** The From a hotel's mail goes out with: the hotel's own address if set, else its name on the platform address. */
+export function fromHeaderFor(ctx: AppContext, tenant: TenantRecord): { name: string; address: string } {
+  return {
+    name: tenant.sender.fromName ?? tenant.name,
+    address: tenant.sender.fromEmail ?? `no-reply@${ctx.config.notificationsDomain}`,
+  };
+}
+
+export async function composeMessage(ctx: AppContext, tenant: TenantRecord, input: SendMessageInput, messageIdHeader: string, date: Date): Promise<Buffer> {
+  const from = fromHeaderFor(ctx, tenant);
+  const replyTo = input.replyTo ?? tenant.sender.replyTo ?? (tenant.sender.fromEmail ? undefined : tenant.notificationEmail);
+  const fmt = (l: { email: string; name?: string }[]) => l.map((x) => (x.name ? { name: x.name, address: x.email } : x.email));
+  const composer = new MailComposer({
+    from,
+    to: fmt(toList(input.to)),
+    cc: input.cc ? fmt(toList(input.cc)) : undefined,
+    replyTo,
+    subject: input.subject,
+    text: input.text,
+    html: input.html,
+    messageId: messageIdHeader,
+    date,
+    attachments: (input.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      content: Buffer.from(a.content.replace(/\s+/g, ''), 'base64'),
+      contentType: a.contentType,
+    })),
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  return await composer.compile().build();
+}
+
+function requestHash(input: unknown): string {
+  return createHash('sha256').update(JSON.stringify(input)).digest('hex');
+}
+
+/** Stores the message, its content and one row per recipient, queued, in one transaction → 202. */
+export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: SendMessageInput, idempotencyKey: string | null): Promise<AcceptedMessage> {
+  const hash = requestHash(input);
+  if (idempotencyKey) {
+    const existing = await ctx.db.kysely.selectFrom('messages').select(['id', 'status', 'request_hash'])
+      .where('tenant_id', '=', tenant.id).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+    if (existing) {
+      if (existing.request_hash !== hash) throw new ReboundError('REBOUND_ERR_IDEMPOTENCY_CONFLICT', undefined, 'Idempotency-Key');
+      return { id: existing.id, status: existing.status, duplicate: true };
+    }
+  }
+
+  const recipients = [
+    ...toList(input.to).map((r) => ({ ...r, kind: 'to' })),
+    ...toList(input.cc).map((r) => ({ ...r, kind: 'cc' })),
+    ...toList(input.bcc).map((r) => ({ ...r, kind: 'bcc' })),
+  ];
+  // One row per distinct address: the same guest in To and Cc gets one copy.
+  const seen = new Set<string>();
+  const unique = recipients.filter((r) => {
+    const k = r.email.toLowerCase();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (unique.length > 50) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'At most 50 recipients per message.', 'to');
+
+  const now = ctx.now();
+  const id = newId('msg', now.getTime());
+  const messageIdHeader = `<${id}@${ctx.config.notificationsDomain}>`;
+  const raw = await composeMessage(ctx, tenant, input, messageIdHeader, now);
+  if (raw.length > ctx.config.maxMessageBytes) {
+    throw new ReboundError('REBOUND_ERR_REQUEST_TOO_LARGE', `The message is ${raw.length} bytes; the limit is ${ctx.config.maxMessageBytes}.`, 'attachments');
+  }
+  const from = fromHeaderFor(ctx, tenant);
+  const at = iso(now);
+
+  try {
+    await ctx.db.kysely.transaction().execute(async (trx) => {
+      await trx.insertInto('messages').values({
+        id,
+        tenant_id: tenant.id,
+        message_id_header: messageIdHeader,
+        idempotency_key: idempotencyKey,
+        request_hash: hash,
+        subject: input.subject,
+        from_header: `${from.name} <${from.address}>`,
+        reference: input.reference ?? null,
+        metadata_json: JSON.stringify(input.metadata ?? {}),
+        route_kind: tenant.route.type,
+        status: 'queued',
+        created_at: at,
+        updated_at: at,
+        content_deleted_at: null,
+      }).execute();
+      await trx.insertInto('message_contents').values({ message_id: id, raw }).execute();
+      await trx.insertInto('recipients').values(unique.map((r) => ({
+        id: newId('rcp', now.getTime()),
+        message_id: id,
+        tenant_id: tenant.id,
+        address: r.email,
+        kind: r.kind,
+        status: 'queued',
+        attempts: 0,
+        next_attempt_at: at,
+        lease_until: null,
+        first_attempt_at: null,
+        envelope_from: null,
+        reply_code: null,
+        status_code: null,
+        reason: null,
+        diagnostic: null,
+        remote_mta: null,
+        updated_at: at,
+      }))).execute();
+      await trx.insertInto('events').values({
+        id: newId('evt', now.getTime()), tenant_id: tenant.id, message_id: id, recipient_id: null, type: 'accepted', at,
+        source: 'api', status_code: null, reply_code: null, reason: null, diagnostic: null, remote_mta: null,
+        inbound_id: null, details_json: '{}', dedupe_key: null,
+      }).execute();
+    });
+  } catch (e) {
+    // Two concurrent requests with one Idempotency-Key: the unique constraint lets one win; answer the other with it.
+    if (idempotencyKey) {
+      const existing = await ctx.db.kysely.selectFrom('messages').select(['id', 'status', 'request_hash'])
+        .where('tenant_id', '=', tenant.id).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+      if (existing) {
+        if (existing.request_hash !== hash) throw new ReboundError('REBOUND_ERR_IDEMPOTENCY_CONFLICT', undefined, 'Idempotency-Key');
+        return { id: existing.id, status: existing.status, duplicate: true };
+      }
+    }
+    throw e;
+  }
+  ctx.wake();
+  return { id, status: 'queued', duplicate: false };
+}

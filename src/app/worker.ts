@@ -1,0 +1,76 @@
+import type { AppContext } from './context.ts';
+import { claimDueRecipients, deliverRecipient } from './deliver.ts';
+import { sendDueNotifications } from './notify-hotel.ts';
+
+export interface Worker {
+  /** Wakes the loop now instead of at the next poll. */
+  wake(): void;
+  /** Stops claiming and waits for in-flight attempts (SIGTERM drain). */
+  stop(): Promise<void>;
+  /** Runs one pass to completion (tests and `rebound run-once`). */
+  runOnce(): Promise<number>;
+}
+
+/** The delivery loop: claim due recipients, deliver them with bounded concurrency, then send due notifications. */
+export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch?: number; autoStart?: boolean } = {}): Worker {
+  const concurrency = opts.concurrency ?? 8;
+  const batch = opts.batch ?? 50;
+  let running = opts.autoStart !== false;
+  let timer: NodeJS.Timeout | null = null;
+  let wakeUp: (() => void) | null = null;
+  let loopDone: Promise<void> = Promise.resolve();
+
+  async function pass(): Promise<number> {
+    let done = 0;
+    const claimed = await claimDueRecipients(ctx, batch);
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(concurrency, claimed.length) }, async () => {
+      while (next < claimed.length) {
+        const r = claimed[next++]!;
+        try {
+          await deliverRecipient(ctx, r);
+        } catch (e) {
+          // The lease expires and another pass retries: at-least-once, never lost.
+          ctx.log.error({ recipient: r.id, err: (e as Error).message }, 'delivery bookkeeping failed; will retry after the lease');
+        }
+        done++;
+      }
+    });
+    await Promise.all(lanes);
+    done += await sendDueNotifications(ctx);
+    return done;
+  }
+
+  async function loop() {
+    while (running) {
+      let worked = 0;
+      try {
+        worked = await pass();
+      } catch (e) {
+        ctx.log.error({ err: (e as Error).message }, 'worker pass failed');
+      }
+      if (!running) break;
+      if (worked > 0) continue;
+      await new Promise<void>((resolve) => {
+        wakeUp = resolve;
+        timer = setTimeout(resolve, ctx.config.workerPollMs);
+      });
+      wakeUp = null;
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  if (running) loopDone = loop();
+
+  return {
+    wake() {
+      wakeUp?.();
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loopDone;
+    },
+    runOnce: pass,
+  };
+}

@@ -1,0 +1,165 @@
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from './config.ts';
+import { createContext, createLogger, start, type Role } from './runtime.ts';
+import { ingestBounce } from './app/ingest-bounce.ts';
+import { listCaptured } from './app/captured.ts';
+import { migrate, openDatabase } from './adapters/db/database.ts';
+
+interface Io {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+/** The `rebound` command. Returns the exit code; never calls process.exit itself (tests run it in-process). */
+export async function main(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('rebound')
+    .description('Rebound — mail gateway for hotel software: delivers guest mail, analyses bounces, notifies the hotel.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+
+  program.command('serve')
+    .description('run the HTTP API, the inbound SMTP listener and the delivery worker (embedded defaults: SQLite under ./data/)')
+    .option('--role <role>', 'which part this process runs: api | worker | smtp | all', 'all')
+    .action(async (opts: { role: string }) => {
+      if (!['api', 'worker', 'smtp', 'all'].includes(opts.role)) {
+        io.err.write(`rebound: --role must be api, worker, smtp or all (got "${opts.role}")\n`);
+        exitCode = 2;
+        return;
+      }
+      exitCode = await serve(opts.role as Role, io);
+    });
+
+  program.command('parse')
+    .description('analyse bounce messages: one line per file (directories are read recursively)')
+    .option('--jsonl', 'one JSON object per line, for programs')
+    .argument('<paths...>', 'files or directories')
+    .action(async (paths: string[], opts: { jsonl?: boolean }) => {
+      const { parseCommand } = await import('./commands/parse.ts');
+      exitCode = await parseCommand(paths, { jsonl: Boolean(opts.jsonl) }, io.out, io.err);
+    });
+
+  program.command('ingest')
+    .description('feed bounce messages (DSN, NDR, auto-reply, ARF) into Rebound as if they had arrived by SMTP')
+    .option('--rcpt <address>', 'the envelope recipient it was sent to (a bounces+…@ VERP address, or bounces@)')
+    .option('--json', 'print the result as JSON')
+    .argument('<files...>', '.eml files')
+    .action(async (files: string[], opts: { rcpt?: string; json?: boolean }) => {
+      exitCode = await withContext(io, async (ctx) => {
+        let failed = 0;
+        for (const file of files) {
+          let raw: Buffer;
+          try {
+            raw = await readFile(file);
+          } catch (e) {
+            io.err.write(`rebound: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+            failed++;
+            continue;
+          }
+          const rcpt = opts.rcpt ?? `bounces@${ctx.config.notificationsDomain}`;
+          const result = await ingestBounce(ctx, raw, { from: '', to: [rcpt] });
+          if (result.matched.length === 0) failed++;
+          if (opts.json) io.out.write(JSON.stringify({ file, ...result }) + '\n');
+          else if (result.matched.length === 0) io.out.write(`${file}: ${result.kind}, not recorded — ${result.refused}\n`);
+          else for (const m of result.matched) {
+            io.out.write(`${file}: ${result.kind} → message ${m.messageId}, recipient ${m.recipientId}: ${m.duplicate ? 'already recorded' : m.applied ? `recorded as ${m.type}` : `event ${m.type} recorded (status unchanged)`}\n`);
+          }
+        }
+        // Let the worker of a running `rebound serve` send the notifications; a one-off ingest only records.
+        return failed > 0 ? 1 : 0;
+      });
+    });
+
+  program.command('captured')
+    .description('show the local capture mailbox (outbound mail kept on this machine when no relay is configured)')
+    .option('--limit <n>', 'how many, newest first', '10')
+    .option('--raw <id>', 'print one captured message in full')
+    .option('--json', 'JSON output')
+    .action(async (opts: { limit: string; raw?: string; json?: boolean }) => {
+      exitCode = await withContext(io, async (ctx) => {
+        const items = await listCaptured(ctx, Math.min(Math.max(Number(opts.limit) || 10, 1), 500), Boolean(opts.raw));
+        if (opts.raw) {
+          const item = items.find((i) => String(i.id) === opts.raw) ?? (await listCaptured(ctx, 100000, true)).find((i) => String(i.id) === opts.raw);
+          if (!item) { io.err.write(`rebound: no captured message #${opts.raw}\n`); return 1; }
+          io.out.write(item.raw ?? '');
+          return 0;
+        }
+        if (opts.json) { io.out.write(JSON.stringify(items) + '\n'); return 0; }
+        if (items.length === 0) io.out.write('The capture mailbox is empty.\n');
+        for (const i of items) io.out.write(`#${i.id}  ${i.createdAt}  to ${i.envelopeTo}  return-path <${i.envelopeFrom}>\n     ${i.subject ?? '(no subject)'}\n`);
+        return 0;
+      });
+    });
+
+  program.command('migrate')
+    .description('create or upgrade the database schema (also done automatically at start)')
+    .action(async () => {
+      exitCode = await withConfig(io, async (config) => {
+        const db = await openDatabase(config.databaseUrl);
+        try {
+          const done = await migrate(db);
+          io.out.write(done.length ? `Applied: ${done.join(', ')}\n` : 'The schema is up to date.\n');
+        } finally {
+          await db.close();
+        }
+        return 0;
+      });
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return exitCode;
+}
+
+async function withConfig(io: Io, fn: (config: ReturnType<typeof loadConfig>) => Promise<number>): Promise<number> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) { io.err.write(`rebound: configuration error: ${e.message}\n`); return 78; }
+    throw e;
+  }
+  return await fn(config);
+}
+
+async function withContext(io: Io, fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<number>): Promise<number> {
+  return await withConfig(io, async (config) => {
+    const ctx = await createContext(config, { log: createLogger('warn', io.err) });
+    try {
+      return await fn(ctx);
+    } finally {
+      await ctx.routes.close();
+      await ctx.db.close();
+    }
+  });
+}
+
+async function serve(role: Role, io: Io): Promise<number> {
+  return await withConfig(io, async (config) => {
+    const log = createLogger(config.logLevel);
+    const ctx = await createContext(config, { log });
+    const running = await start(ctx, role);
+    const say = (s: string) => io.err.write(s + '\n');
+    say(`Rebound is running (role: ${role}).`);
+    if (running.httpPort !== null) say(`  HTTP API        http://${config.httpHost}:${running.httpPort}   (OpenAPI: /openapi.json)`);
+    if (running.smtp) say(`  Inbound SMTP    ${config.smtpHost}:${running.smtp.port}   for bounces to @${config.notificationsDomain}`);
+    say(`  Database        ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
+    if (!config.relayUrl) say('  Outbound mail   NO RELAY CONFIGURED — mail is kept in the local capture mailbox, nothing leaves this machine (see `rebound captured`; set REBOUND_RELAY_URL to send).');
+    else say(`  Outbound mail   relay ${config.relayUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
+    if (config.adminTokenGenerated) say(`  Admin token     ${config.adminToken}   (generated, stored in ${config.dataDir}/admin-token)`);
+    if (config.secretKeyGenerated) say(`  Secret key      generated, stored in ${config.dataDir}/secret-key (set REBOUND_SECRET_KEY in production)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    say('Stopping: draining in-flight work…');
+    await running.stop();
+    return 0;
+  });
+}

@@ -1,0 +1,146 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+
+/**
+ * Configuration: read and validated once at start-up into one typed object. Nothing here runs at
+ * import time. Every variable has a safe embedded default so `rebound serve` runs with none set.
+ */
+export interface Config {
+  dataDir: string;
+  databaseUrl: string;
+  httpHost: string;
+  httpPort: number;
+  smtpHost: string;
+  smtpPort: number;
+  notificationsDomain: string;
+  /** Platform smarthost; null = local capture mailbox (nothing leaves the machine). */
+  relayUrl: string | null;
+  adminToken: string;
+  adminTokenGenerated: boolean;
+  secretKey: string;
+  secretKeyGenerated: boolean;
+  /** Previous secret keys, still accepted for decrypting and VERP checks during a rotation. */
+  previousSecretKeys: string[];
+  /** A temporary failure becomes final after this long (RFC 5321 §4.5.4.1 suggests 4–5 days). */
+  maxRetryAgeSeconds: number;
+  /** Ceiling of the first retry's delay; later ones double (full jitter), up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  timeZone: string;
+  /** Largest inbound message accepted on the SMTP listener. */
+  maxInboundBytes: number;
+  /** Largest message accepted by the API (body + attachments after base64 decoding). */
+  maxMessageBytes: number;
+  retentionDays: number;
+  workerPollMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^localhost$/i;
+
+/** Reads an existing generated value or makes one, mode 0600. */
+function generatedFile(dir: string, name: string, make: () => string): { value: string; generated: boolean } {
+  const path = join(dir, name);
+  if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), generated: false };
+  const value = make();
+  writeFileSync(path, value + '\n', { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return { value, generated: true };
+}
+
+export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = {}): Config {
+  const dataDir = resolve(opts.dataDir ?? env.REBOUND_DATA_DIR ?? './data');
+
+  const databaseUrl = env.REBOUND_DATABASE_URL?.trim() || `sqlite:${join(dataDir, 'rebound.sqlite')}`;
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError('REBOUND_DATABASE_URL', 'must be sqlite:<file> or postgres://user@host/db');
+  }
+
+  const notificationsDomain = (env.REBOUND_NOTIFICATIONS_DOMAIN?.trim() || 'notifications.localhost').toLowerCase();
+  if (!DOMAIN.test(notificationsDomain)) {
+    throw new ConfigError('REBOUND_NOTIFICATIONS_DOMAIN', `"${notificationsDomain}" is not a domain name`);
+  }
+
+  let relayUrl: string | null = env.REBOUND_RELAY_URL?.trim() || null;
+  if (relayUrl) {
+    let u: URL;
+    try { u = new URL(relayUrl); } catch { throw new ConfigError('REBOUND_RELAY_URL', 'is not a URL (expected smtp://host:port or smtps://user:pass@host:465)'); }
+    if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new ConfigError('REBOUND_RELAY_URL', `must start with smtp:// or smtps://, got ${u.protocol}//`);
+    if (!u.hostname) throw new ConfigError('REBOUND_RELAY_URL', 'has no host');
+  }
+
+  const needsDir = databaseUrl.startsWith('sqlite:') || !env.REBOUND_ADMIN_TOKEN || !env.REBOUND_SECRET_KEY;
+  if (needsDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  let adminToken = env.REBOUND_ADMIN_TOKEN?.trim() ?? '';
+  let adminTokenGenerated = false;
+  if (adminToken) {
+    if (adminToken.length < 16) throw new ConfigError('REBOUND_ADMIN_TOKEN', 'must be at least 16 characters');
+  } else {
+    const g = generatedFile(dataDir, 'admin-token', () => `rb_admin_${randomBytes(24).toString('base64url')}`);
+    adminToken = g.value;
+    adminTokenGenerated = true;
+  }
+
+  let secretKey = env.REBOUND_SECRET_KEY ?? '';
+  let secretKeyGenerated = false;
+  if (secretKey) {
+    if (secretKey.length < 32) throw new ConfigError('REBOUND_SECRET_KEY', 'must be at least 32 characters');
+  } else {
+    secretKey = generatedFile(dataDir, 'secret-key', () => randomBytes(32).toString('base64url')).value;
+    secretKeyGenerated = true;
+  }
+  const previousSecretKeys = (env.REBOUND_PREVIOUS_SECRET_KEYS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const k of previousSecretKeys) if (k.length < 32) throw new ConfigError('REBOUND_PREVIOUS_SECRET_KEYS', 'each key must be at least 32 characters');
+
+  const logLevel = env.REBOUND_LOG_LEVEL?.trim() || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('REBOUND_LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent');
+  }
+
+  const timeZone = env.REBOUND_TIME_ZONE?.trim() || 'Europe/Vienna';
+  try { new Intl.DateTimeFormat('en', { timeZone }); } catch { throw new ConfigError('REBOUND_TIME_ZONE', `"${timeZone}" is not an IANA time zone such as Europe/Vienna`); }
+
+  return {
+    dataDir,
+    databaseUrl,
+    httpHost: env.REBOUND_HTTP_HOST?.trim() || '127.0.0.1',
+    httpPort: int(env, 'REBOUND_HTTP_PORT', 8025, 0, 65535),
+    smtpHost: env.REBOUND_SMTP_HOST?.trim() || '127.0.0.1',
+    smtpPort: int(env, 'REBOUND_SMTP_PORT', 2525, 0, 65535),
+    notificationsDomain,
+    relayUrl,
+    adminToken,
+    adminTokenGenerated,
+    secretKey,
+    secretKeyGenerated,
+    previousSecretKeys,
+    maxRetryAgeSeconds: int(env, 'REBOUND_MAX_RETRY_AGE_SECONDS', 4 * 24 * 3600, 1, 30 * 24 * 3600),
+    retryBaseMs: int(env, 'REBOUND_RETRY_BASE_SECONDS', 30, 1, 3600) * 1000,
+    retryMaxMs: int(env, 'REBOUND_RETRY_MAX_SECONDS', 6 * 3600, 1, 7 * 24 * 3600) * 1000,
+    timeZone,
+    maxInboundBytes: int(env, 'REBOUND_MAX_INBOUND_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    maxMessageBytes: int(env, 'REBOUND_MAX_MESSAGE_BYTES', 20 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    retentionDays: int(env, 'REBOUND_RETENTION_DAYS', 30, 1, 3650),
+    workerPollMs: int(env, 'REBOUND_WORKER_POLL_MS', 500, 10, 60_000),
+    logLevel,
+  };
+}

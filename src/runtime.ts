@@ -1,0 +1,78 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { AppContext } from './app/context.ts';
+import { openDatabase, migrate, type Db } from './adapters/db/database.ts';
+import { deriveKeys } from './security/keys.ts';
+import { Routes } from './adapters/transports/routes.ts';
+import { buildHttpServer } from './adapters/http/server.ts';
+import { startInboundSmtp, type InboundListener } from './adapters/smtp-in/server.ts';
+import { startWorker, type Worker } from './app/worker.ts';
+import type { FastifyInstance } from 'fastify';
+
+export type Role = 'api' | 'worker' | 'smtp' | 'all';
+
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino({
+    level,
+    // Secrets never reach a log line, whatever a caller passes.
+    redact: { paths: ['password', '*.password', 'apiKey', '*.apiKey', 'authorization', '*.authorization', 'secret', '*.secret'], censor: '[redacted]' },
+  }, destination as pino.DestinationStream | undefined);
+}
+
+export async function createContext(config: Config, opts: { log?: Logger; db?: Db; now?: () => Date; migrate?: boolean } = {}): Promise<AppContext> {
+  const db = opts.db ?? await openDatabase(config.databaseUrl);
+  if (opts.migrate !== false) await migrate(db);
+  const now = opts.now ?? (() => new Date());
+  const ctx: AppContext = {
+    db,
+    config,
+    keys: deriveKeys(config.secretKey),
+    previousKeys: config.previousSecretKeys.map(deriveKeys),
+    log: opts.log ?? createLogger(config.logLevel),
+    now,
+    routes: new Routes(config, db, now),
+    wake: () => {},
+  };
+  return ctx;
+}
+
+export interface Running {
+  ctx: AppContext;
+  http: FastifyInstance | null;
+  httpPort: number | null;
+  smtp: InboundListener | null;
+  worker: Worker | null;
+  stop(): Promise<void>;
+}
+
+/** Starts the parts of Rebound this process runs. */
+export async function start(ctx: AppContext, role: Role = 'all', opts: { workerConcurrency?: number } = {}): Promise<Running> {
+  let http: FastifyInstance | null = null;
+  let httpPort: number | null = null;
+  let smtp: InboundListener | null = null;
+  let worker: Worker | null = null;
+  if (role === 'all' || role === 'worker') {
+    worker = startWorker(ctx, { concurrency: opts.workerConcurrency });
+    ctx.wake = () => worker!.wake();
+  }
+  if (role === 'all' || role === 'smtp') {
+    smtp = await startInboundSmtp(ctx, { host: ctx.config.smtpHost, port: ctx.config.smtpPort });
+  }
+  if (role === 'all' || role === 'api') {
+    http = await buildHttpServer(ctx);
+    await http.listen({ host: ctx.config.httpHost, port: ctx.config.httpPort });
+    const addr = http.server.address();
+    httpPort = typeof addr === 'object' && addr ? addr.port : ctx.config.httpPort;
+  }
+  return {
+    ctx, http, httpPort, smtp, worker,
+    async stop() {
+      // Stop taking new work first, then drain what is in flight, then close the database.
+      await http?.close();
+      await smtp?.close();
+      await worker?.stop();
+      await ctx.routes.close();
+      await ctx.db.close();
+    },
+  };
+}
