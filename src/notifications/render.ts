@@ -153,7 +153,7 @@ export async function renderNotification(f: NotificationFacts): Promise<Buffer> 
     },
     text: renderNotificationText(f),
     html: renderNotificationHtml(f),
-    attachments: f.bounce ? [{ filename: LABELS[f.language].attachmentName, content: f.bounce, contentType: 'message/rfc822' }] : [],
+    attachments: f.bounce ? [{ filename: LABELS[f.language].attachmentName, content: f.bounce, contentType: 'message/rfc822', contentDisposition: 'attachment' }] : [],
     disableFileAccess: true,
     disableUrlAccess: true,
   });
