@@ -10,5 +10,7 @@ export interface Provider {
   hosts: readonly string[];
   /** Lower-case recipient domains served by this provider. */
   domains: readonly string[];
+  /** Lower-case fragments only this provider's servers write (e.g. Exchange's "resolver.adr."); they identify it too. */
+  signatures?: readonly string[];
   rows: readonly ProviderRow[];
 }
