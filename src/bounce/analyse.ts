@@ -111,7 +111,7 @@ function verdictOf(r: RawRecipient, decodedBy: string): RecipientVerdict {
     reasonFrom = v.from === 'dialect' ? (r.hintFrom ? `${r.hintFrom}` : `dialect:${decodedBy}`) : v.from;
   }
   if (!status && reason !== 'vacation' && reason !== 'feedback' && reason !== 'delivered') {
-    const temporary = statusClass(replyCode) === '4' || action === 'delayed';
+    const temporary = statusClass(replyCode) === '4' || action === 'delayed' || /temporary failure|will be retried/i.test(diagnostic ?? '');
     if (replyCode && statusClass(replyCode)) status = `${replyCode[0]}.0.0`;
     else status = pseudoStatus(reason, temporary);
   }

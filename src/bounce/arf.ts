@@ -18,7 +18,12 @@ export function decodeArf(message: BounceMessage): Decoded | null {
   for (const g of fields.perRecipient) for (const [k, v] of g) if (!all.has(k)) all.set(k, v);
   const feedbackType = (all.get('feedback-type') ?? '').trim().toLowerCase() || 'abuse';
   // §3.5: Original-Rcpt-To names the complaining recipient; the enclosed original's To is the fallback.
-  const rcpts = [all.get('original-rcpt-to'), all.get('removal-recipient')].map((v) => firstAddress(v)).filter((a): a is string => !!a);
+  // The field may repeat, once per complaining recipient.
+  const rcpts: string[] = [];
+  for (const m of report.matchAll(/^(?:original-rcpt-to|removal-recipient):\s*(.+)$/gim)) {
+    const a = firstAddress(m[1]);
+    if (a && !rcpts.some((r) => r.toLowerCase() === a.toLowerCase())) rcpts.push(a);
+  }
   if (!rcpts.length) {
     const to = firstAddress(message.original?.get('to'));
     if (to) rcpts.push(to);

@@ -64,9 +64,8 @@ const PROBES: ReadonlyArray<readonly [Reason, Probe]> = [
       for (const other of ['norelaying', 'blocked', 'mailboxfull', 'rejected'] as const) if (matchesReason(other, t)) return false;
       return true;
     }
-    if (f.command === 'RCPT') return matchesReason('userunknown', t);
-    // No command known: a plain "user unknown" with no status of another kind still names the recipient.
-    return f.command === null && (s === null || s === 'onhold' || s === 'undefined') && matchesReason('userunknown', t) && !matchesReason('filtered', t);
+    // Without a RCPT-time rejection a "user unknown" text is, by Sisimai's convention, a filter's verdict.
+    return f.command === 'RCPT' && matchesReason('userunknown', t);
   }],
   ['filtered', (f, t, s) => {
     if (s === 'filtered') return matchesReason('userunknown', t) || matchesReason('filtered', t);

@@ -55,7 +55,7 @@ export function splitTyped(value: string | undefined): [string | null, string] {
 }
 
 const ACTIONS = new Map([
-  ['failed', 'failed'], ['failure', 'failed'], ['fail', 'failed'], ['delayed', 'delayed'], ['delivered', 'delivered'],
+  ['failed', 'failed'], ['failure', 'failed'], ['deliverable', 'delivered'], ['undeliverable', 'failed'], ['fail', 'failed'], ['delayed', 'delayed'], ['delivered', 'delivered'],
   ['relayed', 'relayed'], ['expanded', 'expanded'], ['expired', 'failed'], ['deferred', 'delayed'],
 ]);
 

@@ -67,6 +67,9 @@ const COMMAND_FRAGMENTS: ReadonlyArray<readonly [string, SmtpCommand]> = Object.
   ['most progress was rcpt to', 'RCPT'], // qmail
   ['does not like recipient', 'RCPT'], // qmail
   ['after rcpt command', 'RCPT'], // GMX
+  ['for rcpt to command', 'RCPT'], // GMX, web.de: "SMTP error from remote server for RCPT TO command, host: …"
+  ['for mail from command', 'MAIL'],
+  ['for data command', 'DATA'],
   ['>>> rcpt to', 'RCPT'],
   ['>>> mail from', 'MAIL'],
   ['>>> data', 'DATA'],

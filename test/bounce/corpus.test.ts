@@ -9,8 +9,8 @@ const corpus = locateSisimaiCorpus();
 const TARGET_OVERALL = 0.97;
 const TARGET_ADDRESS = 0.99;
 /** The level reached so far: a ratchet against regressions, raised as the analyser improves. */
-const FLOOR_OVERALL = 0.67;
-const FLOOR_ADDRESS = 0.94;
+const FLOOR_OVERALL = 0.74;
+const FLOOR_ADDRESS = 0.95;
 
 describe('the shared Sisimai corpus', { skip: corpus ? false : 'no ../shared/corpus here' }, () => {
   const score = corpus ? scoreCorpus(corpus) : null;

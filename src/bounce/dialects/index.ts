@@ -3,10 +3,11 @@
  * null otherwise); RFC 3464 and RFC 3834 run after them in analyse.ts; `plaintext` is always last.
  */
 import type { Dialect } from '../record.ts';
+import googlegroups from './googlegroups.ts';
 import plaintext from './plaintext.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([googlegroups]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);

@@ -5,7 +5,15 @@ export default Object.freeze({
   id: 'gmail',
   hosts: Object.freeze(['.google.com', '.googlemail.com', '.gmail.com']),
   domains: Object.freeze(['gmail.com', 'googlemail.com']),
+  // Texts only Gmail's own DSNs carry.
+  signatures: Object.freeze(["dns type 'mx' lookup of", 'google tried to deliver your message', "because the address couldn't be found"]),
   rows: Object.freeze([
+    // DNS Error: 80458680 DNS type 'mx' lookup of example.org responded with code NOERROR The domain example.org doesn't receive email according to the administrator's returned Null MX record.
+    Object.freeze(['', '', "doesn't receive email according to", 'notaccept'] as const),
+    // DNS Error: 80335577 DNS type 'mx' lookup of example.jp responded with code NXDOMAIN Domain name not found: example.jp
+    Object.freeze(['', '4.0.0', "dns type 'mx' lookup of", 'networkerror'] as const),
+    // Your message wasn't delivered to x@example.it because the address couldn't be found. Check for typos or unnecessary spaces and try again.
+    Object.freeze(['', '', "because the address couldn't be found", 'userunknown'] as const),
     // 550-5.1.1 The email account that you tried to reach does not exist. Please try double-checking …
     Object.freeze(['', '', 'the email account that you tried to reach does not exist', 'userunknown'] as const),
     // 452-4.2.2 The email account that you tried to reach is over quota.

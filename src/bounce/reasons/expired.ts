@@ -6,6 +6,11 @@ import type { ReasonModule } from './types.ts';
 export default Object.freeze({
   id: 'expired',
   fragments: Object.freeze([
+    // Gmail, Exim, GMX and OpenSMTPD give-up texts (Rebound's own additions)
+    'the recipient server did not accept our requests to connect',
+    'message will be retried for',
+    'retry timeout exceeded',
+    'envelope expired',
     'connection timed out',
     'could not find a gateway for',
     'delivery attempts will continue to be',

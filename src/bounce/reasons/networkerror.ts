@@ -6,6 +6,8 @@ import type { ReasonModule } from './types.ts';
 export default Object.freeze({
   id: 'networkerror',
   fragments: Object.freeze([
+    // OpenSMTPD (Rebound's own addition)
+    'network error on destination mx',
     'could not connect and send the mail to',
     'dns records for the destination computer could not be found',
     'hop count exceeded - possible mail loop',
