@@ -64,6 +64,7 @@ export async function buildHttpServer(ctx: AppContext, opts: { routes?: readonly
         const query = r.query ? validate(r.query, req.query ?? {}, 'query') : req.query;
         let body: unknown = undefined;
         if (r.body) {
+          if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(req.headers['content-type'] ?? '')) throw new ReboundError('REBOUND_ERR_REQUEST_MEDIA_TYPE');
           if (req.body === undefined || req.body === null) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'body: a JSON object is required', 'body');
           body = validate(r.body, req.body, 'body');
         }

@@ -1,0 +1,124 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRebound, ADMIN, eventually, type TestInstance } from '../helpers/rebound.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { databaseKinds } from '../helpers/databases.ts';
+
+for (const db of await databaseKinds()) {
+  describe(`the messages API on ${db}`, () => {
+    let rebound: TestInstance;
+    let sink: SmtpSink;
+    let key: string;
+
+    before(async () => {
+      sink = await startSmtpSink();
+      rebound = await startRebound({ db, env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${sink.port}` } });
+      const t = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel Sonne', notificationEmail: 'info@sonne.example.com', language: 'en' } });
+      key = t.body.apiKey;
+    });
+    after(async () => {
+      await rebound?.destroy();
+      await sink?.close();
+    });
+
+    it('answers 401 without a token, with a wrong token, and with a hotel key on admin endpoints', async () => {
+      assert.equal((await rebound.api('POST', '/v1/messages', { body: {} })).status, 401);
+      const wrong = await rebound.api('GET', '/v1/messages', { token: 'rb_live_wrong' });
+      assert.equal(wrong.status, 401);
+      assert.equal(wrong.body.error.code, 'REBOUND_ERR_AUTH_INVALID');
+      assert.equal((await rebound.api('POST', '/v1/tenants', { token: key, body: { name: 'x', notificationEmail: 'a@example.com' } })).status, 401);
+      assert.equal((await rebound.api('POST', '/v1/tenants', { token: 'x'.repeat(30), body: { name: 'x', notificationEmail: 'a@example.com' } })).status, 401);
+    });
+
+    const invalid: [string, unknown, string][] = [
+      ['no recipient', { subject: 's', text: 't' }, 'to'],
+      ['a malformed address', { to: 'not-an-address', subject: 's', text: 't' }, 'to'],
+      ['a malformed address in a list', { to: ['ok@example.com', 'bad@'], subject: 's', text: 't' }, 'to.1'],
+      ['neither text nor html', { to: 'a@example.com', subject: 's' }, 'text'],
+      ['a subject with a line break (header injection)', { to: 'a@example.com', subject: 'a\r\nBcc: victim@example.com', text: 't' }, 'subject'],
+      ['an attachment that is not base64', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: 'a.pdf', content: '%%%' }] }, 'attachments.0.content'],
+      ['an attachment file name with a path', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: '../etc/passwd', content: 'AAAA' }] }, 'attachments.0.filename'],
+      ['an unknown field', { to: 'a@example.com', subject: 's', text: 't', colour: 'red' }, 'body'],
+    ];
+    for (const [what, body, field] of invalid) {
+      it(`refuses ${what} with 400 naming the field ${field}`, async () => {
+        const r = await rebound.api('POST', '/v1/messages', { token: key, body });
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.equal(r.body.error.code, 'REBOUND_ERR_REQUEST_INVALID');
+        assert.equal(r.body.error.field, field);
+        assert.ok(r.body.error.message.length > 5);
+      });
+    }
+
+    it('refuses a body that is not JSON with 400, and a wrong content type with 415', async () => {
+      const r = await rebound.api('POST', '/v1/messages', { token: key, body: '{"to":', headers: { 'content-type': 'application/json' } });
+      assert.equal(r.status, 400);
+      assert.equal(r.body.error.code, 'REBOUND_ERR_REQUEST_INVALID');
+      const t = await rebound.api('POST', '/v1/messages', { token: key, body: 'to=a', headers: { 'content-type': 'text/plain' } });
+      assert.equal(t.status, 415);
+    });
+
+    it('returns the same message for a repeated Idempotency-Key and 409 when the request differs', async () => {
+      const body = { to: 'guest@example.com', subject: 'Rechnung', text: 'Anbei', attachments: [{ filename: 'rechnung.pdf', content: Buffer.from('%PDF-1.4 test').toString('base64'), contentType: 'application/pdf' }] };
+      const a = await rebound.api('POST', '/v1/messages', { token: key, body, headers: { 'idempotency-key': 'invoice-1' } });
+      const b = await rebound.api('POST', '/v1/messages', { token: key, body, headers: { 'idempotency-key': 'invoice-1' } });
+      assert.equal(a.status, 202);
+      assert.equal(b.status, 202);
+      assert.equal(a.body.id, b.body.id);
+      const c = await rebound.api('POST', '/v1/messages', { token: key, body: { ...body, subject: 'other' }, headers: { 'idempotency-key': 'invoice-1' } });
+      assert.equal(c.status, 409);
+      await eventually(async () => sink.mails.some((m) => m.raw.toString().includes('rechnung.pdf')), 10_000, 'the invoice to arrive');
+      assert.equal(sink.mails.filter((m) => m.raw.toString().includes('rechnung.pdf')).length, 1, 'sent once');
+    });
+
+    it('lists messages newest first with filters and cursor paging', async () => {
+      for (let i = 0; i < 5; i++) {
+        const r = await rebound.api('POST', '/v1/messages', { token: key, body: { to: `page${i}@example.com`, subject: `Page ${i}`, text: 'x' } });
+        assert.equal(r.status, 202);
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const r: { status: number; body: any } = await rebound.api('GET', `/v1/messages?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: key });
+        assert.equal(r.status, 200);
+        assert.ok(r.body.data.length <= 2);
+        seen.push(...r.body.data.map((m: any) => m.subject));
+        cursor = r.body.nextCursor;
+      } while (cursor);
+      assert.deepEqual(seen.slice(0, 5), ['Page 4', 'Page 3', 'Page 2', 'Page 1', 'Page 0']);
+      assert.equal(new Set(seen).size, seen.length, 'no message twice across pages');
+      const byRecipient = await rebound.api('GET', '/v1/messages?recipient=PAGE3@example.com', { token: key });
+      assert.deepEqual(byRecipient.body.data.map((m: any) => m.subject), ['Page 3']);
+      const bad = await rebound.api('GET', '/v1/messages?status=lost', { token: key });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.field, 'status');
+      const badCursor = await rebound.api('GET', '/v1/messages?cursor=nonsense', { token: key });
+      assert.equal(badCursor.status, 400);
+      const future = await rebound.api('GET', `/v1/messages?since=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`, { token: key });
+      assert.deepEqual(future.body.data, []);
+    });
+
+    it('updates a hotel and never shows its API key again', async () => {
+      const list = await rebound.api('GET', '/v1/tenants', { token: ADMIN });
+      const id = list.body.data[0].id;
+      const r = await rebound.api('PATCH', `/v1/tenants/${id}`, { token: ADMIN, body: { language: 'de', sender: { fromName: 'Hotel Sonne am See' } } });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.language, 'de');
+      assert.equal(r.body.sender.fromName, 'Hotel Sonne am See');
+      assert.equal(r.body.apiKey, undefined);
+      assert.equal((await rebound.api('PATCH', '/v1/tenants/htl_nope', { token: ADMIN, body: { language: 'en' } })).status, 404);
+      assert.equal((await rebound.api('PATCH', `/v1/tenants/${id}`, { token: ADMIN, body: { language: 'fr' } })).body.error.field, 'language');
+    });
+
+    it('describes itself in an OpenAPI 3 document generated from the validating schemas', async () => {
+      const r = await rebound.api('GET', '/openapi.json');
+      assert.equal(r.status, 200);
+      assert.match(r.body.openapi, /^3\./);
+      const post = r.body.paths['/v1/messages'].post;
+      const schema = post.requestBody.content['application/json'].schema;
+      assert.ok(schema.properties.to && schema.properties.subject && schema.properties.attachments);
+      assert.ok(r.body.paths['/v1/messages/{id}'].get.responses['200']);
+      assert.ok(r.body.paths['/v1/tenants'].post);
+    });
+  });
+}
