@@ -29,7 +29,6 @@ export async function startSmtpSink(opts: {
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
-    ...opts.serverOptions,
     onRcptTo(address, _session, cb) {
       const v = opts.rcptVerdict?.(address.address);
       if (v) {
@@ -54,6 +53,7 @@ export async function startSmtpSink(opts: {
         void opts.onMail?.(mail);
       });
     },
+    ...opts.serverOptions,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
