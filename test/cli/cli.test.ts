@@ -1,0 +1,97 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const BIN = resolve('bin/rebound.js');
+const FIXTURES = resolve('test/fixtures/bounces');
+
+function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd, timeout: 60_000 });
+}
+
+describe('the rebound command', () => {
+  it('stops start-up with one clear line naming a bad variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-cli-'));
+    try {
+      const r = run(['serve'], { REBOUND_RELAY_URL: 'http://wrong.example.com', REBOUND_DATA_DIR: dir });
+      assert.notEqual(r.status, 0);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, /REBOUND_RELAY_URL/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('parses a directory into one JSON line per file, and gives an unreadable file an error line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-parse-'));
+    try {
+      const sample = readdirSync(FIXTURES).find((f) => f.endsWith('.eml'))!;
+      const missing = join(dir, 'does-not-exist.eml');
+      const r = run(['parse', '--jsonl', FIXTURES, missing]);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const emlCount = readdirSync(FIXTURES, { recursive: true }).filter((f) => String(f).endsWith('.eml')).length;
+      assert.ok(lines.length >= emlCount + 1);
+      const one = lines.find((l) => l.file.endsWith(sample))!;
+      assert.ok(['bounce', 'delay', 'autoreply', 'feedback', 'delivered', 'unknown'].includes(one.kind));
+      assert.ok(Array.isArray(one.recipients));
+      const bad = lines.find((l) => l.file === missing)!;
+      assert.ok(bad.error, 'the missing file has an error line');
+      assert.equal(r.status, 1, 'non-zero exit because one file could not be read');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('explains its usage and exits non-zero when parse gets no file', () => {
+    const r = run(['parse']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /missing required argument|usage/i);
+  });
+
+  it('serves on embedded defaults: generates and prints an admin token, answers /healthz, and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-serve-'));
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      cwd: dir,
+      env: { ...process.env, REBOUND_HTTP_PORT: '0', REBOUND_SMTP_PORT: '0', REBOUND_LOG_LEVEL: 'warn' },
+    });
+    let err = '';
+    child.stderr.on('data', (c) => { err += c; });
+    try {
+      const port = await new Promise<number>((resolvePort, reject) => {
+        const t = setTimeout(() => reject(new Error(`no start-up banner: ${err}`)), 30_000);
+        child.stderr.on('data', () => {
+          const m = /HTTP API\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+          if (m && /Admin token\s+rb_admin_/.test(err)) { clearTimeout(t); resolvePort(Number(m[1])); }
+        });
+      });
+      assert.match(err, /NO RELAY CONFIGURED/);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exit, 0);
+      assert.ok(readdirSync(join(dir, 'data')).includes('rebound.sqlite'));
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ingests a bounce file that belongs to no message of ours without recording it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-ingest-'));
+    try {
+      const file = join(dir, 'stray.eml');
+      writeFileSync(file, 'From: MAILER-DAEMON@example.org\r\nSubject: Undelivered\r\n\r\n550 5.1.1 <x@example.net> User unknown\r\n');
+      const r = run(['ingest', '--json', file], { REBOUND_DATA_DIR: join(dir, 'data') }, dir);
+      assert.equal(r.status, 1);
+      const out = JSON.parse(r.stdout.trim());
+      assert.deepEqual(out.matched, []);
+      assert.match(out.refused, /not a report about a message sent by this system/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
