@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { decodeEncodedWords } from '../../bounce/mime/encoded-words.ts';
 import type { OutboundMail, SendResult, Transport } from './types.ts';
 
 /**
@@ -11,7 +12,8 @@ export class CaptureTransport implements Transport {
 
   async send(mail: OutboundMail): Promise<SendResult> {
     const head = mail.raw.subarray(0, 64 * 1024).toString('utf8');
-    const subject = /^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(head)?.[1]?.replace(/\r?\n[ \t]+/g, ' ') ?? null;
+    const folded = /^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(head)?.[1]?.replace(/\r?\n[ \t]+/g, ' ');
+    const subject = folded === undefined ? null : decodeEncodedWords(folded);
     const inserted = await this.db.kysely.insertInto('captured_mail').values({
       created_at: this.now().toISOString(),
       envelope_from: mail.envelopeFrom,
