@@ -79,13 +79,29 @@ function analyseMessage(message: BounceMessage, limits: Limits, deadline: Deadli
     }
     return { kind: 'unknown', originalMessageId: original.messageId, original: original.headers, recipients: [] };
   }
-  const recipients = decoded.recipients.slice(0, limits.maxRecipients).map((r) => verdictOf(r, decoded.decodedBy));
+  const reportingMta = reportingMtaOf(message);
+  const recipients = decoded.recipients.slice(0, limits.maxRecipients).map((r) => verdictOf(r, decoded.decodedBy, reportingMta));
   return { kind: decoded.kind ?? kindOf(recipients), originalMessageId: original.messageId, original: original.headers, recipients };
 }
 
 const ACTIONS: ReadonlySet<string> = new Set(['failed', 'delayed', 'delivered', 'relayed', 'expanded']);
 
-function verdictOf(r: RawRecipient, decodedBy: string): RecipientVerdict {
+/**
+ * The host that wrote the report: the DSN's Reporting-MTA, else the sending host of the bounce's oldest
+ * Received header. Provider rules match on it too (a provider's own relay reports its own errors).
+ */
+function reportingMtaOf(message: BounceMessage): string | null {
+  for (const body of message.deliveryStatus) {
+    const m = /^reporting-mta:\s*(?:[a-z0-9\-]+;)?\s*\[?([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})/im.exec(body);
+    if (m) return m[1].toLowerCase();
+  }
+  const received = message.headers.getAll('received');
+  const oldest = received[received.length - 1];
+  const m = oldest ? /^\s*from\s+([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})/i.exec(oldest) : null;
+  return m ? m[1].toLowerCase() : null;
+}
+
+function verdictOf(r: RawRecipient, decodedBy: string, reportingMta: string | null): RecipientVerdict {
   const diagnostic = r.diagnosticCode ? r.diagnosticCode.replace(/\s+/g, ' ').trim() : null;
   const replyCode = r.replyCode ?? findReplyCode(diagnostic);
   let status = r.status ?? null;
@@ -99,7 +115,7 @@ function verdictOf(r: RawRecipient, decodedBy: string): RecipientVerdict {
 
   let reason: RecipientVerdict['reason'];
   let reasonFrom: string;
-  const provider = r.hint ? null : providerReason(r.remoteMta ?? null, r.address, replyCode, status, diagnostic ?? '');
+  const provider = r.hint ? null : providerReason(r.remoteMta ?? null, r.address, replyCode, status, diagnostic ?? '', reportingMta);
   if (provider) {
     reason = provider.reason;
     reasonFrom = provider.from;

@@ -57,11 +57,12 @@ const PROBES: ReadonlyArray<readonly [Reason, Probe]> = [
   ['mesgtoobig', (f, t, s) => s === 'mesgtoobig' || (s !== 'exceedlimit' && f.status !== '5.2.3' && matchesReason('mesgtoobig', t))],
   ['exceedlimit', (f, t, s) => s === 'exceedlimit' || matchesReason('exceedlimit', t)],
   ['suspend', (f, t) => f.replyCode === '525' || matchesReason('suspend', t)],
+  ['hasmoved', (f, t, s) => s === 'hasmoved' || matchesReason('hasmoved', t)],
   ['norelaying', (f, t) => !(f.command === 'CONN' || f.command === 'EHLO' || f.command === 'HELO') && matchesReason('norelaying', t)],
   ['authfailure', (f, t, s) => s === 'authfailure' || matchesReason('authfailure', t)],
   ['userunknown', (f, t, s) => {
     if (s === 'userunknown') {
-      for (const other of ['norelaying', 'blocked', 'mailboxfull', 'rejected'] as const) if (matchesReason(other, t)) return false;
+      for (const other of ['norelaying', 'blocked', 'mailboxfull', 'hasmoved', 'rejected', 'notaccept'] as const) if (matchesReason(other, t)) return false;
       return true;
     }
     // Without a RCPT-time rejection a "user unknown" text is, by Sisimai's convention, a filter's verdict.
@@ -105,7 +106,7 @@ function spamProbe(f: Fact, t: string, s: Reason | null): boolean {
 const TEXT_ORDER: readonly Reason[] = [
   'mailboxfull', 'authfailure', 'badreputation', 'speeding', 'spamdetected', 'virusdetected', 'policyviolation',
   'norelaying', 'systemerror', 'networkerror', 'suspend', 'contenterror', 'systemfull', 'notaccept', 'expired',
-  'securityerror',
+  'failedstarttls', 'securityerror', 'mailererror',
 ];
 
 export function classify(f: Fact): Verdict {
@@ -132,7 +133,7 @@ export function classify(f: Fact): Verdict {
     const sub = f.status?.slice(0, 3);
     if (sub === '5.6' || sub === '4.6') return { reason: 'contenterror', from: `status:${f.status}` };
     if (sub === '5.7' || sub === '4.7') return { reason: 'securityerror', from: `status:${f.status}` };
-    if (type.startsWith('X-UNIX')) return { reason: 'systemerror', from: 'diagnostic-type:x-unix' };
+    if (type.startsWith('X-UNIX')) return { reason: 'mailererror', from: 'diagnostic-type:x-unix' };
     const reply = Number(f.replyCode);
     if ((reply > 400 && reply < 408) || (reply > 500 && reply < 508)) return { reason: 'syntaxerror', from: `reply:${f.replyCode}` };
     if (f.action === 'delayed' || f.action === 'expired') return { reason: 'expired', from: 'action:delayed' };
@@ -150,7 +151,7 @@ export function classify(f: Fact): Verdict {
  * soft even with a 5xx; 'notaccept' is hard unless the server said it was temporary.
  */
 export function isHardBounce(reason: Reason, status?: string | null): boolean {
-  if (reason === 'userunknown' || reason === 'hostunknown') return true;
+  if (reason === 'userunknown' || reason === 'hostunknown' || reason === 'hasmoved') return true;
   if (reason !== 'notaccept') return false;
   return !status || !status.startsWith('4');
 }

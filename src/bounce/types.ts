@@ -9,7 +9,8 @@ export const REASONS = [
   'policyviolation', 'securityerror', 'expired', 'suspend', 'toomanyconn', 'exceedlimit', 'mesgtoobig',
   'contenterror', 'networkerror', 'systemerror', 'systemfull', 'norelaying', 'notaccept', 'syntaxerror',
   'virusdetected', 'requireptr', 'authfailure', 'badreputation', 'ratelimited', 'emailtoolong',
-  'notcompliantrfc', 'speeding', 'onhold', 'undefined', 'vacation', 'feedback', 'delivered',
+  'notcompliantrfc', 'speeding', 'hasmoved', 'mailererror', 'failedstarttls', 'onhold', 'undefined',
+  'vacation', 'feedback', 'delivered',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

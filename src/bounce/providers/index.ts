@@ -1,32 +1,54 @@
 /** The ordered provider registry and its lookup: a provider row overrides the generic reason engine. */
 import type { Reason } from '../types.ts';
+import cox from './cox.ts';
+import facebook from './facebook.ts';
+import franceptt from './franceptt.ts';
 import gmail from './gmail.ts';
+import godaddy from './godaddy.ts';
 import gmx from './gmx.ts';
 import icloud from './icloud.ts';
+import kddi from './kddi.ts';
+import messagelabs from './messagelabs.ts';
+import mimecast from './mimecast.ts';
+import nttdocomo from './nttdocomo.ts';
 import outlook from './outlook.ts';
+import spectrum from './spectrum.ts';
+import tencent from './tencent.ts';
 import tonline from './tonline.ts';
 import type { Provider } from './types.ts';
 import yahoo from './yahoo.ts';
 
-export const PROVIDERS: readonly Provider[] = Object.freeze([gmail, outlook, yahoo, gmx, tonline, icloud]);
+export const PROVIDERS: readonly Provider[] = Object.freeze([
+  gmail, outlook, yahoo, gmx, tonline, icloud, franceptt, kddi, nttdocomo, tencent, messagelabs, mimecast, godaddy, spectrum, facebook, cox,
+]);
 
 export interface ProviderMatch {
   reason: Reason;
   from: string;
 }
 
-function servedBy(p: Provider, remoteMta: string | null, domain: string, text: string): boolean {
-  if (p.signatures?.some((s) => text.includes(s))) return true;
-  const host = (remoteMta ?? '').toLowerCase();
-  if (host && p.hosts.some((h) => host === h.replace(/^\./, '') || host.endsWith(h))) return true;
-  return p.domains.some((d) => domain === d || domain.endsWith('.' + d));
+function hostIs(p: Provider, host: string): boolean {
+  return !!host && p.hosts.some((h) => host === h.replace(/^\./, '') || host.endsWith(h));
 }
 
-export function providerReason(remoteMta: string | null, address: string, replyCode: string | null, status: string | null, diagnostic: string): ProviderMatch | null {
+/**
+ * Is this report about a host of provider `p`? By the recipient's domain, the remote MTA, a text only its
+ * servers write, or — as Sisimai's rhost rules do — the reporting MTA (the provider's own outbound relay).
+ */
+function servedBy(p: Provider, remoteMta: string | null, reportingMta: string | null, domain: string, text: string): boolean {
+  if (p.signatures?.some((s) => text.includes(s))) return true;
+  if (hostIs(p, (remoteMta ?? '').toLowerCase())) return true;
+  if (p.domains.some((d) => domain === d || domain.endsWith('.' + d))) return true;
+  return hostIs(p, (reportingMta ?? '').toLowerCase());
+}
+
+export function providerReason(remoteMta: string | null, address: string, replyCode: string | null, status: string | null, diagnostic: string, reportingMta: string | null = null): ProviderMatch | null {
   const domain = address.toLowerCase().split('@')[1] ?? '';
   const text = diagnostic.toLowerCase();
   for (const p of PROVIDERS) {
-    if (!servedBy(p, remoteMta, domain, text)) continue;
+    if (!servedBy(p, remoteMta, reportingMta, domain, text)) continue;
+    const coded = p.byCode?.(text);
+    if (coded) return { reason: coded, from: `provider:${p.id}:code` };
     for (const [reply, st, fragment, reason] of p.rows) {
       if (reply && reply !== replyCode) continue;
       if (st && st !== status) continue;

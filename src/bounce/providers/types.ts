@@ -13,4 +13,9 @@ export interface Provider {
   /** Lower-case fragments only this provider's servers write (e.g. Exchange's "resolver.adr."); they identify it too. */
   signatures?: readonly string[];
   rows: readonly ProviderRow[];
+  /**
+   * For providers that put a numbered error code in their text (Orange "LPN007_416", Spectrum "AUP#In-1310"):
+   * reads the code from the lower-case text and returns its reason, or null. Tried before `rows`.
+   */
+  byCode?: (lowerText: string) => Reason | null;
 }

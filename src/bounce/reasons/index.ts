@@ -29,6 +29,9 @@ import ratelimited from './ratelimited.ts';
 import emailtoolong from './emailtoolong.ts';
 import notcompliantrfc from './notcompliantrfc.ts';
 import speeding from './speeding.ts';
+import hasmoved from './hasmoved.ts';
+import mailererror from './mailererror.ts';
+import failedstarttls from './failedstarttls.ts';
 import onhold from './onhold.ts';
 import undefined from './undefined.ts';
 import vacation from './vacation.ts';
@@ -36,7 +39,7 @@ import feedback from './feedback.ts';
 import delivered from './delivered.ts';
 
 export const REASON_MODULES: readonly ReasonModule[] = Object.freeze([
-  userunknown, mailboxfull, hostunknown, filtered, rejected, blocked, spamdetected, policyviolation, securityerror, expired, suspend, toomanyconn, exceedlimit, mesgtoobig, contenterror, networkerror, systemerror, systemfull, norelaying, notaccept, syntaxerror, virusdetected, requireptr, authfailure, badreputation, ratelimited, emailtoolong, notcompliantrfc, speeding, onhold, undefined, vacation, feedback, delivered,
+  userunknown, mailboxfull, hostunknown, filtered, rejected, blocked, spamdetected, policyviolation, securityerror, expired, suspend, toomanyconn, exceedlimit, mesgtoobig, contenterror, networkerror, systemerror, systemfull, norelaying, notaccept, syntaxerror, virusdetected, requireptr, authfailure, badreputation, ratelimited, emailtoolong, notcompliantrfc, speeding, hasmoved, mailererror, failedstarttls, onhold, undefined, vacation, feedback, delivered,
 ]);
 
 const byId = new Map(REASON_MODULES.map((m) => [m.id, m]));
