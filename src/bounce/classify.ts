@@ -119,6 +119,8 @@ export function classify(f: Fact): Verdict {
 
   if (type === 'SMTP' || type === '') {
     for (const [id, probe] of PROBES) {
+      // A decoder's retryable hint still wins its own probe, as a reason already set does in Sisimai's ProbesInto.
+      if (f.hint === id) return { reason: id, from: 'dialect' };
       if (probe(f, text, statusReason)) {
         const byStatus = statusReason === id && !matchesReason(id, text);
         return { reason: id, from: byStatus ? `status:${f.status}` : `text:${id}` };

@@ -75,6 +75,7 @@ const COMMAND_FRAGMENTS: ReadonlyArray<readonly [string, SmtpCommand]> = Object.
   ['>>> data', 'DATA'],
   ['>>> ehlo', 'EHLO'],
   ['>>> helo', 'HELO'],
+  ['[rcpt_to]', 'RCPT'], // Yahoo: "550 5.2.1 <x@example.jp>... User Unknown [RCPT_TO]"
   ['rcpt to:', 'RCPT'],
   ['mail from:', 'MAIL'],
 ]);

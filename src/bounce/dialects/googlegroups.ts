@@ -8,6 +8,8 @@ import { addressesIn, collapse, reportSection } from '../report-text.ts';
 
 function decode(message: BounceMessage): Decoded | null {
   if (!message.from.includes('mailer-daemon@google')) return null;
+  // A report with a machine-readable delivery-status part is an ordinary DSN (RFC 3464 reads it better).
+  if (message.deliveryStatus.length) return null;
   const groups = message.headers.getAll('x-failed-recipients').flatMap((v) => addressesIn(v)).filter((a) => a.toLowerCase().endsWith('@googlegroups.com'));
   if (!groups.length) return null;
   const diagnostic = collapse(reportSection(message.text)).slice(0, 1000);
