@@ -6,11 +6,12 @@ import type { Dialect } from '../record.ts';
 import exchange2003 from './exchange2003.ts';
 import googlegroups from './googlegroups.ts';
 import plaintext from './plaintext.ts';
+import qmail from './qmail.ts';
 import sendmail from './sendmail.ts';
 import v5sendmail from './v5sendmail.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([googlegroups, sendmail, v5sendmail, exchange2003]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([googlegroups, sendmail, v5sendmail, qmail, exchange2003]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);
