@@ -65,6 +65,7 @@ export async function startSmtpServer(options: TestSmtpServerOptions = {}): Prom
     // The no-TLS servers must still take AUTH, as plain hotel servers do on port 25.
     allowInsecureAuth: true,
     logger: false,
+    disableReverseLookup: true,
     closeTimeout: 200,
     size: 10 * 1024 * 1024,
     onAuth(auth, session, callback) {

@@ -257,7 +257,13 @@ export class OwnSmtpTransport implements Transport {
   /** Connects, checks what must be checked before credentials leave, and logs in. */
   private async open(connection: SMTPConnection): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      connection.connect((err) => (err ? reject(err) : resolve()));
+      // Most connection failures arrive as an 'error' event, not through the connect callback.
+      connection.once('error', reject);
+      connection.connect((err) => {
+        connection.removeListener('error', reject);
+        if (err) reject(err);
+        else resolve();
+      });
     }).catch((e: ConnectionError) => {
       throw this.routeErrorOf(e) ?? e;
     });
