@@ -34,6 +34,12 @@ export interface Config {
   maxMessageBytes: number;
   retentionDays: number;
   workerPollMs: number;
+  /** Recipients one worker process delivers at the same time. */
+  workerConcurrency: number;
+  /** How long a worker owns a claimed recipient or notification; renewed while a send is still running. */
+  leaseMs: number;
+  /** Bearer token required by GET /metrics; null = open (bind the HTTP port to a private network). */
+  metricsToken: string | null;
   logLevel: string;
 }
 
@@ -141,6 +147,9 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     maxMessageBytes: int(env, 'REBOUND_MAX_MESSAGE_BYTES', 20 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     retentionDays: int(env, 'REBOUND_RETENTION_DAYS', 30, 1, 3650),
     workerPollMs: int(env, 'REBOUND_WORKER_POLL_MS', 500, 10, 60_000),
+    workerConcurrency: int(env, 'REBOUND_WORKER_CONCURRENCY', 8, 1, 256),
+    leaseMs: int(env, 'REBOUND_LEASE_SECONDS', 300, 2, 86_400) * 1000,
+    metricsToken: env.REBOUND_METRICS_TOKEN?.trim() || null,
     logLevel,
   };
 }

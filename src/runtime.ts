@@ -7,6 +7,8 @@ import { Routes } from './adapters/transports/routes.ts';
 import { buildHttpServer } from './adapters/http/server.ts';
 import { startInboundSmtp, type InboundListener } from './adapters/smtp-in/server.ts';
 import { startWorker, type Worker } from './app/worker.ts';
+import { createMetrics } from './app/metrics.ts';
+import { startRetention, type RetentionJob } from './app/retention.ts';
 import type { FastifyInstance } from 'fastify';
 
 export type Role = 'api' | 'worker' | 'smtp' | 'all';
@@ -32,6 +34,8 @@ export async function createContext(config: Config, opts: { log?: Logger; db?: D
     now,
     routes: new Routes(config, db, now),
     wake: () => {},
+    metrics: createMetrics(),
+    listeners: { http: null, smtp: null, worker: null },
   };
   return ctx;
 }
@@ -51,25 +55,37 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
   let httpPort: number | null = null;
   let smtp: InboundListener | null = null;
   let worker: Worker | null = null;
+  let retention: RetentionJob | null = null;
+  const listeners = ctx.listeners ??= { http: null, smtp: null, worker: null };
   if (role === 'all' || role === 'worker') {
-    worker = startWorker(ctx, { concurrency: opts.workerConcurrency });
+    worker = startWorker(ctx, { concurrency: opts.workerConcurrency ?? ctx.config.workerConcurrency });
     ctx.wake = () => worker!.wake();
+    listeners.worker = true;
+    // Bodies past REBOUND_RETENTION_DAYS are removed by whichever worker runs the job (it is idempotent).
+    retention = startRetention(ctx);
   }
   if (role === 'all' || role === 'smtp') {
+    listeners.smtp = false;
     smtp = await startInboundSmtp(ctx, { host: ctx.config.smtpHost, port: ctx.config.smtpPort });
+    listeners.smtp = true;
   }
   if (role === 'all' || role === 'api') {
+    listeners.http = false;
     http = await buildHttpServer(ctx);
     await http.listen({ host: ctx.config.httpHost, port: ctx.config.httpPort });
     const addr = http.server.address();
     httpPort = typeof addr === 'object' && addr ? addr.port : ctx.config.httpPort;
+    listeners.http = true;
   }
   return {
     ctx, http, httpPort, smtp, worker,
     async stop() {
       // Stop taking new work first, then drain what is in flight, then close the database.
+      if (listeners.smtp) listeners.smtp = false;
+      if (listeners.worker) listeners.worker = false;
       await http?.close();
       await smtp?.close();
+      await retention?.stop();
       await worker?.stop();
       await ctx.routes.close();
       await ctx.db.close();

@@ -4,6 +4,7 @@ import type { Db } from '../adapters/db/database.ts';
 import type { Keys } from '../security/keys.ts';
 import type { Transport } from '../adapters/transports/types.ts';
 import type { TenantRecord } from './tenants.ts';
+import type { Metrics } from './metrics.ts';
 
 /** Picks the transport for a tenant's route; the platform route carries notifications. */
 export interface RouteResolver {
@@ -24,6 +25,10 @@ export interface AppContext {
   routes: RouteResolver;
   /** Nudges the worker after new work was queued (lower latency than the poll interval). */
   wake: () => void;
+  /** Prometheus counters and histograms of this process (absent in tools that run no server). */
+  metrics?: Metrics;
+  /** What this process has started, for GET /readyz. */
+  listeners?: { http: boolean | null; smtp: boolean | null; worker: boolean | null };
 }
 
 export const iso = (d: Date) => d.toISOString();

@@ -6,9 +6,8 @@ import { getTenant } from './tenants.ts';
 import { nextRetryDelayMs } from '../domain/backoff.ts';
 import { verpAddress } from '../security/verp.ts';
 import { RouteConfigurationError, type RecipientOutcome } from '../adapters/transports/types.ts';
-
-/** A worker owns a claimed recipient this long; if it dies, another worker takes it after the lease. */
-const LEASE_MS = 5 * 60 * 1000;
+import { holdLease, newLeaseValue } from './lease.ts';
+import { redactAddresses } from './redact.ts';
 /** Misconfigured routes (wrong credentials) are retried slowly: loud in the log, no retry storm. */
 const ROUTE_ERROR_RETRY_MS = 5 * 60 * 1000;
 
@@ -28,10 +27,10 @@ export interface ClaimedRecipient {
  * on SQLite the single writer serialises claims.
  */
 export async function claimDueRecipients(ctx: AppContext, limit: number): Promise<ClaimedRecipient[]> {
-  const now = ctx.now();
-  const nowIso = iso(now);
-  // A lease value unique to this claim, so a late write from an expired lease is recognised.
-  const lease = iso(new Date(now.getTime() + LEASE_MS + Math.floor(Math.random() * 1000)));
+  const nowIso = iso(ctx.now());
+  // A worker owns the claimed rows until the lease (REBOUND_LEASE_SECONDS); if it dies, another
+  // worker takes them after it. The value is unique to this claim, so a late write is recognised.
+  const lease = newLeaseValue(ctx);
   return await ctx.db.kysely.transaction().execute(async (trx) => {
     let q = trx.selectFrom('recipients').select('id')
       .where('status', 'in', ['queued', 'deferred'])
@@ -51,10 +50,10 @@ export async function claimDueRecipients(ctx: AppContext, limit: number): Promis
 
 /** One delivery attempt for one recipient, through the tenant's route, recorded as one outcome. */
 export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Promise<void> {
-  const lease = r.lease_until;
+  let lease = r.lease_until;
   const message = await ctx.db.kysely.selectFrom('messages')
     .leftJoin('message_contents', 'message_contents.message_id', 'messages.id')
-    .select(['messages.id', 'messages.message_id_header', 'message_contents.raw'])
+    .select(['messages.id', 'messages.message_id_header', 'messages.created_at', 'message_contents.raw'])
     .where('messages.id', '=', r.message_id).executeTakeFirst();
   const tenant = await getTenant(ctx, r.tenant_id);
   const startedAt = ctx.now();
@@ -76,6 +75,8 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Pr
   let outcome: RecipientOutcome;
   let remoteMta: string | null = null;
   let remoteId: string | null = null;
+  // Renewed while the send runs, so a slow next hop never lets a second worker take this recipient.
+  const held = lease ? holdLease(ctx, 'recipients', r.id, lease) : null;
   try {
     const transport = ctx.routes.forTenant(tenant);
     const result = await transport.send({
@@ -87,15 +88,25 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Pr
   } catch (e) {
     const err = e as Error;
     if (err instanceof RouteConfigurationError) {
-      ctx.log.error({ tenant: tenant.id, route: tenant.route.type, detail: err.detail }, `route misconfigured: ${err.message}`);
+      ctx.log.error({ tenant: tenant.id, route: tenant.route.type, detail: redactAddresses(err.detail ?? '') }, `route misconfigured: ${err.message}`);
     } else {
-      ctx.log.warn({ recipient: r.id, err: err.message }, 'delivery attempt failed');
+      // Transport errors may quote the guest's address: ids only in logs.
+      ctx.log.warn({ recipient: r.id, err: redactAddresses(err.message) }, 'delivery attempt failed');
     }
     outcome = { address: r.address, result: 'deferred', replyCode: null, status: null, response: err instanceof RouteConfigurationError ? `${err.message}: ${err.detail ?? ''}`.trim() : err.message, command: null };
     if (err instanceof RouteConfigurationError) {
+      if (held) lease = await held.release();
+      ctx.metrics?.sends.inc({ route: tenant.route.type, result: 'deferred' });
       await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, ROUTE_ERROR_RETRY_MS);
       return;
     }
+  } finally {
+    if (held) lease = await held.release();
+  }
+
+  ctx.metrics?.sends.inc({ route: tenant.route.type, result: outcome.result });
+  if (outcome.result === 'accepted') {
+    ctx.metrics?.deliveryLatency.observe({ route: tenant.route.type }, Math.max(0, ctx.now().getTime() - Date.parse(message.created_at)) / 1000);
   }
 
   if (outcome.result === 'accepted') {
@@ -105,10 +116,10 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Pr
     }, { expectedLease: lease });
   } else if (outcome.result === 'failed') {
     const c = classifyReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, action: 'failed' });
-    await recordOutcome(ctx, r.id, {
+    countBounce(ctx, c.reason, 'smtp', await recordOutcome(ctx, r.id, {
       type: 'bounced', source: 'smtp', statusCode: c.status, replyCode: outcome.replyCode, reason: c.reason, hardBounce: c.hardBounce,
       diagnostic: outcome.response, remoteMta, details: { command: outcome.command, reasonFrom: c.reasonFrom, route: tenant.route.type },
-    }, { expectedLease: lease });
+    }, { expectedLease: lease }));
   } else {
     await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, null);
   }
@@ -119,10 +130,10 @@ async function deferOrExpire(ctx: AppContext, r: ClaimedRecipient, lease: string
   const age = now.getTime() - Date.parse(firstAttemptAt);
   if (age >= ctx.config.maxRetryAgeSeconds * 1000) {
     // RFC 5321 §4.5.4.1: give up after the maximum queue time; the last temporary error is what the hotel sees.
-    await recordOutcome(ctx, r.id, {
+    countBounce(ctx, 'expired', 'worker', await recordOutcome(ctx, r.id, {
       type: 'bounced', source: 'worker', statusCode: outcome.status ?? '4.4.7', replyCode: outcome.replyCode, reason: 'expired', hardBounce: false,
       diagnostic: outcome.response, remoteMta, details: { command: outcome.command, attempts: r.attempts + 1, gaveUpAfterMs: age },
-    }, { expectedLease: lease });
+    }, { expectedLease: lease }));
     return;
   }
   const delay = fixedDelayMs ?? nextRetryDelayMs(r.attempts + 1, { baseMs: ctx.config.retryBaseMs, maxMs: ctx.config.retryMaxMs, jitter: Math.random });
@@ -132,4 +143,8 @@ async function deferOrExpire(ctx: AppContext, r: ClaimedRecipient, lease: string
     diagnostic: outcome.response, remoteMta, nextAttemptAt: iso(new Date(now.getTime() + delay)),
     details: { command: outcome.command, attempt: r.attempts + 1 },
   }, { expectedLease: lease });
+}
+
+function countBounce(ctx: AppContext, reason: string, source: string, result: { applied: boolean; status: string }): void {
+  if (result.applied && result.status === 'bounced') ctx.metrics?.bounces.inc({ reason, source });
 }

@@ -93,6 +93,7 @@ export async function ingestBounce(ctx: AppContext, raw: Buffer, envelope: { fro
       details: { decodedBy: verdict?.decodedBy ?? null, reasonFrom: verdict?.reasonFrom ?? null, action: verdict?.action ?? null, feedbackType: verdict?.feedbackType ?? null },
       bounceRaw: raw,
     });
+    if (result.applied && result.status === 'bounced') ctx.metrics?.bounces.inc({ reason: verdict?.reason ?? 'undefined', source });
     matched.push({ recipientId: row.id, messageId: row.message_id, type: eventType, applied: result.applied, duplicate: result.duplicate });
   }
   return { inboundId, kind: analysis.kind, matched, refused: null };

@@ -6,6 +6,8 @@ import { nextRetryDelayMs } from '../domain/backoff.ts';
 import { renderNotification } from '../notifications/render.ts';
 import { explainReason, type Reason } from '../bounce/index.ts';
 import { REASONS } from '../bounce/types.ts';
+import { holdLease, newLeaseValue, renewLease } from './lease.ts';
+import { redactAddresses } from './redact.ts';
 
 export interface PreparedNotification {
   id: string;
@@ -55,14 +57,17 @@ export async function prepareNotification(ctx: AppContext, recipientId: string, 
 
 /** Notifications are retried for this long before they are marked failed (and shown as such). */
 const NOTIFICATION_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
-const LEASE_MS = 5 * 60 * 1000;
 
 /** Claims due notifications and sends them through the platform route, with a null return path (RFC 3464 §2, no loops). */
 export async function sendDueNotifications(ctx: AppContext, limit = 20): Promise<number> {
   const now = ctx.now();
-  const lease = iso(new Date(now.getTime() + LEASE_MS));
-  const due = await claim(ctx, now, lease, limit);
+  const due = await claim(ctx, now, newLeaseValue(ctx), limit);
   for (const n of due) {
+    // The batch is sent one by one: confirm the lease is still ours right before each send (a long
+    // batch may outlast it), and keep renewing it while the send runs. Never two senders at once.
+    const confirmed = await renewLease(ctx, 'notifications', n.id, n.lease_until!);
+    if (!confirmed) continue;
+    const held = holdLease(ctx, 'notifications', n.id, confirmed);
     let result: 'sent' | 'retry' | 'failed';
     let error: string | null = null;
     try {
@@ -80,9 +85,11 @@ export async function sendDueNotifications(ctx: AppContext, limit = 20): Promise
       result = 'retry';
       error = (e as Error).message;
     }
+    const lease = await held.release();
+    ctx.metrics?.notifications.inc({ result });
     const at = ctx.now();
     if (result === 'retry' && at.getTime() - Date.parse(n.created_at) > NOTIFICATION_MAX_AGE_MS) result = 'failed';
-    if (result === 'failed') ctx.log.error({ notification: n.id, tenant: n.tenant_id, error }, 'hotel notification could not be delivered');
+    if (result === 'failed') ctx.log.error({ notification: n.id, tenant: n.tenant_id, error: redactAddresses(error ?? '') }, 'hotel notification could not be delivered');
     const attempts = n.attempts + 1;
     await ctx.db.kysely.transaction().execute(async (trx) => {
       await trx.updateTable('notifications').set({

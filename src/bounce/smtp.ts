@@ -14,8 +14,16 @@ const VALID_REPLY = new Set([
   '550', '551', '552', '553', '554', '555', '556', '557',
 ]);
 
+/**
+ * A remote reply quoted inside a relay's own summary: "5.1.0 - Unknown address error 550-'5.7.1 … Access denied'"
+ * (Amazon SES), "554 4.4.7 Message expired: … <421 4.4.2 Connection timed out>". The quoted one is the remote's.
+ */
+const QUOTED_REPLY_STATUS = /(?:[<'"]\s*[245]\d\d[ \-]|[245]\d\d-')([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)/;
+
 export function findStatus(text: string | null | undefined): string | null {
   if (!text) return null;
+  const quoted = QUOTED_REPLY_STATUS.exec(text);
+  if (quoted && Number(quoted[1].split('.')[1]) <= 7) return quoted[1];
   STATUS_CODE.lastIndex = 0;
   let first: string | null = null;
   for (const m of text.matchAll(STATUS_CODE)) {

@@ -131,7 +131,7 @@ for (const db of await databaseKinds()) {
       assert.match(rejected.text!, /Antwortcode: 550/);
       const full = parsed.find((p) => p.text?.includes(FULL_GUEST))!;
       assert.ok(full.text!.includes(DSN_DIAGNOSTIC), `the DSN diagnostic appears verbatim (unfolded):\n${full.text}`);
-      assert.ok(full.html!.includes('Mailbox full (quota exceeded)'));
+      assert.ok(String(full.html).includes('Mailbox full (quota exceeded)'));
       assert.match(full.text!, /Postfach des Gastes ist voll/);
       const attachment = full.attachments.find((a) => a.contentType === 'message/rfc822');
       assert.ok(attachment, 'the bounce itself is attached');

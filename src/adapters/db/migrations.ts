@@ -135,6 +135,19 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           .execute();
       },
     },
+    // Operations and data protection (issue 6): what the retention job, GDPR erasure and the
+    // metrics scrape look rows up by, and markers for bodies removed under the retention period.
+    '0003_ops': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('inbound_messages').addColumn('raw_deleted_at', 'text').execute();
+        await db.schema.alterTable('notifications').addColumn('raw_deleted_at', 'text').execute();
+        await db.schema.createIndex('messages_created').on('messages').columns(['created_at']).execute();
+        await db.schema.createIndex('inbound_messages_received').on('inbound_messages').columns(['received_at']).execute();
+        await db.schema.createIndex('notifications_created').on('notifications').columns(['created_at']).execute();
+        await db.schema.createIndex('captured_mail_created').on('captured_mail').columns(['created_at']).execute();
+        await db.schema.createIndex('events_recipient').on('events').columns(['recipient_id']).execute();
+      },
+    },
   };
 }
 

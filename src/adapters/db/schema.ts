@@ -92,6 +92,8 @@ export interface NotificationTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  /** Set when the retention job emptied `raw` (0003). */
+  raw_deleted_at: string | null;
 }
 
 export interface InboundTable {
@@ -103,6 +105,8 @@ export interface InboundTable {
   kind: string;
   raw: Buffer;
   analysis_json: string;
+  /** Set when the retention job emptied `raw` (0003). */
+  raw_deleted_at: string | null;
 }
 
 export interface CapturedTable {

@@ -6,6 +6,7 @@ import { constantTimeEqual } from '../../security/keys.ts';
 import { buildOpenApi } from './openapi.ts';
 import { validate, type RouteDef } from './route.ts';
 import { ROUTES } from './routes/index.ts';
+import { redactUrl } from '../../app/redact.ts';
 
 const VERSION = '0.1.0';
 
@@ -49,8 +50,13 @@ export async function buildHttpServer(ctx: AppContext, opts: { routes?: readonly
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(400).send(new ReboundError('REBOUND_ERR_REQUEST_INVALID', `body: ${err.message}`, 'body').toJSON());
     }
-    ctx.log.error({ err: err.message, stack: err.stack, url: req.url }, 'request failed');
+    // The URL may name a guest (/v1/guests/:address, ?recipient=): logged without query and addresses.
+    ctx.log.error({ err: err.message, stack: err.stack, url: redactUrl(req.url) }, 'request failed');
     return reply.code(500).send(new ReboundError('REBOUND_ERR_INTERNAL').toJSON());
+  });
+  // Labelled by the route pattern, never the concrete URL: bounded label values, no guest data.
+  app.addHook('onResponse', async (req, reply) => {
+    ctx.metrics?.httpLatency.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(new ReboundError('REBOUND_ERR_NOT_FOUND', 'No such endpoint.').toJSON()));
 

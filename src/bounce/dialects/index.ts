@@ -3,6 +3,7 @@
  * null otherwise); RFC 3464 and RFC 3834 run after them in analyse.ts; `plaintext` is always last.
  */
 import type { Dialect } from '../record.ts';
+import amazonses from './amazonses.ts';
 import exchange2003 from './exchange2003.ts';
 import googlegroups from './googlegroups.ts';
 import plaintext from './plaintext.ts';
@@ -11,7 +12,7 @@ import sendmail from './sendmail.ts';
 import v5sendmail from './v5sendmail.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([googlegroups, sendmail, v5sendmail, qmail, exchange2003]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exchange2003]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);

@@ -13,8 +13,7 @@ export default Object.freeze({
     // 554 delivery error: dd Sorry, your message to x@yahoo.com cannot be delivered. This mailbox is disabled (554.30).
     Object.freeze(['', '', 'this mailbox is disabled', 'suspend'] as const),
     // 421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints
-    // Sisimai's rhost rule for Yahoo Inc. calls this 'rejected': the sender's reputation, not the IP's, is throttled.
-    Object.freeze(['421', '', 'temporarily deferred due to unexpected volume or user complaints', 'rejected'] as const),
+    Object.freeze(['421', '', 'temporarily deferred due to unexpected volume or user complaints', 'badreputation'] as const),
     // X-Outbound-Mail-Relay; Name service error for name=example.org type=MX: Malformed or unexpected name server reply
     Object.freeze(['', '', 'malformed or unexpected name server reply', 'notaccept'] as const),
   ]),

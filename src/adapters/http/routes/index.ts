@@ -8,11 +8,15 @@ import postMessages from './post-messages.ts';
 import getMessages from './get-messages.ts';
 import getMessage from './get-message.ts';
 import getCaptured from './get-captured.ts';
+import getReadyz from './get-readyz.ts';
+import getMetrics from './get-metrics.ts';
+import deleteGuest from './delete-guest.ts';
 
 /** Every route, in the order the OpenAPI document lists them. */
 export const ROUTES: readonly RouteDef[] = [
-  getHealthz,
+  getHealthz, getReadyz, getMetrics,
   postTenants, getTenants, getTenant, patchTenant,
   postMessages, getMessages, getMessage,
   getCaptured,
+  deleteGuest,
 ];

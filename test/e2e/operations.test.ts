@@ -1,0 +1,119 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startRebound, eventually, ADMIN, type TestInstance } from '../helpers/rebound.ts';
+import { databaseKinds } from '../helpers/databases.ts';
+import { applyRetention } from '../../src/app/retention.ts';
+
+const METRICS_TOKEN = 'metrics-token-0123456789';
+const GUEST = 'Anna.Gast@example.net';
+const OTHER = 'other@example.net';
+const REJECTED = 'nobody@example.net';
+
+for (const db of await databaseKinds()) {
+  describe(`operations and data protection on ${db}`, () => {
+    let sink: SmtpSink;
+    let rebound: TestInstance;
+    let apiKey: string;
+
+    before(async () => {
+      sink = await startSmtpSink({ rcptVerdict: (a) => (a === REJECTED ? { code: 550, message: `5.1.1 <${REJECTED}>: Recipient address rejected: User unknown` } : null) });
+      rebound = await startRebound({ db, env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${sink.port}`, REBOUND_METRICS_TOKEN: METRICS_TOKEN } });
+      const created = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel Seeblick', notificationEmail: 'rezeption@hotel.example.com' } });
+      assert.equal(created.status, 201);
+      apiKey = created.body.apiKey;
+    });
+
+    after(async () => {
+      await rebound?.destroy();
+      await sink?.close();
+    });
+
+    it('answers /readyz with 200 and every check ok while serving', async () => {
+      const res = await rebound.api('GET', '/readyz');
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body, { status: 'ready', checks: { database: 'ok', migrations: 'ok', http: 'ok', smtp: 'ok', worker: 'ok' } });
+    });
+
+    it('refuses /metrics without the metrics token and serves Prometheus text with it', async () => {
+      assert.equal((await rebound.api('GET', '/metrics')).status, 401);
+      assert.equal((await rebound.api('GET', '/metrics', { token: 'wrong-token-wrong-token' })).status, 401);
+      for (const to of [GUEST, REJECTED]) {
+        const sent = await rebound.api('POST', '/v1/messages', { token: apiKey, body: { to, subject: 'Ihre Rechnung', text: 'Anbei.' } });
+        assert.equal(sent.status, 202);
+      }
+      await eventually(async () => sink.mails.filter((m) => m.to.includes('rezeption@hotel.example.com')).length >= 1 && sink.mails.length >= 2, 10_000, 'delivery and notification');
+      const res = await fetch(`${rebound.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+      const text = await res.text();
+      assert.match(text, /rebound_sends_total\{route="relay",result="accepted"\} [1-9]/);
+      assert.match(text, /rebound_bounces_total\{reason="userunknown",source="smtp"\} 1/);
+      assert.match(text, /rebound_queue_depth\{status="queued"\} 0/);
+      assert.match(text, /rebound_queue_oldest_due_age_seconds 0/);
+      assert.match(text, /rebound_notification_backlog 0/);
+      assert.match(text, /rebound_delivery_latency_seconds_count\{route="relay"\} [1-9]/);
+      assert.match(text, /rebound_http_request_duration_seconds_count\{method="POST",route="\/v1\/messages",status="202"\} 2/);
+      assert.doesNotMatch(text, /@example\.net/, 'no guest address in any label');
+    });
+
+    it('keeps guest addresses, subjects and bodies out of the logs at info level', () => {
+      const all = rebound.logs.join('');
+      for (const secret of [GUEST, GUEST.toLowerCase(), REJECTED, 'Ihre Rechnung', 'Anbei.']) assert.ok(!all.includes(secret), `the log names ${secret}:\n${all}`);
+    });
+
+    it('removes bodies after the retention period and keeps metadata and events', async () => {
+      const sent = await rebound.api('POST', '/v1/messages', { token: apiKey, body: { to: OTHER, subject: 'Alt', text: 'Alter Inhalt.' } });
+      await eventually(async () => (await rebound.api('GET', `/v1/messages/${sent.body.id}`, { token: apiKey })).body.status === 'sent', 10_000, 'sent');
+      const ctx = rebound.running.ctx;
+      const later = { ...ctx, now: () => new Date(Date.now() + (ctx.config.retentionDays + 1) * 24 * 3600 * 1000) };
+      const report = await applyRetention(later);
+      assert.ok(report.contents >= 3, JSON.stringify(report));
+      assert.ok(report.notificationBodies >= 1, JSON.stringify(report));
+      const contents = await ctx.db.kysely.selectFrom('message_contents').select('message_id').execute();
+      assert.equal(contents.length, 0);
+      const message = await ctx.db.kysely.selectFrom('messages').selectAll().where('id', '=', sent.body.id).executeTakeFirstOrThrow();
+      assert.ok(message.content_deleted_at);
+      const view = await rebound.api('GET', `/v1/messages/${sent.body.id}`, { token: apiKey });
+      assert.equal(view.body.status, 'sent');
+      assert.ok(view.body.events?.length ?? view.body.timeline?.length, 'the timeline stays');
+      assert.deepEqual(await applyRetention(later), { contents: 0, inboundBodies: 0, notificationBodies: 0, captured: 0 }, 'a second run finds nothing');
+    });
+
+    it('erases a guest for one hotel on DELETE /v1/guests/:address and reports what it removed', async () => {
+      const sent = await rebound.api('POST', '/v1/messages', { token: apiKey, body: { to: GUEST, subject: 'Buchung für Anna Gast', text: 'Hallo Anna.' } });
+      await eventually(async () => (await rebound.api('GET', `/v1/messages/${sent.body.id}`, { token: apiKey })).body.status === 'sent', 10_000, 'sent');
+      const other = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Other', notificationEmail: 'o@hotel.example.com' } });
+      const theirs = await rebound.api('POST', '/v1/messages', { token: other.body.apiKey, body: { to: GUEST, subject: 'Theirs', text: 'x' } });
+
+      const res = await rebound.api('DELETE', `/v1/guests/${encodeURIComponent(GUEST.toUpperCase())}`, { token: apiKey });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.erased, true);
+      assert.equal(res.body.removed.recipients, 2, 'both messages to the guest (case-insensitive)');
+      assert.equal(res.body.removed.messages, 2);
+      assert.equal(res.body.removed.contents, 1, 'the older content was already gone by retention');
+
+      const ctx = rebound.running.ctx;
+      const rows = await ctx.db.kysely.selectFrom('recipients').select(['address', 'tenant_id']).execute();
+      const mine = rows.filter((r) => r.address.toLowerCase() === GUEST.toLowerCase());
+      assert.equal(mine.length, 1, 'only the other hotel keeps its own row');
+      assert.equal(mine[0]!.tenant_id, other.body.id);
+      const view = await rebound.api('GET', `/v1/messages/${sent.body.id}`, { token: apiKey });
+      assert.equal(view.body.subject, '[erased]');
+      assert.ok(!JSON.stringify(view.body).toLowerCase().includes(GUEST.toLowerCase()), JSON.stringify(view.body));
+      assert.ok(await ctx.db.kysely.selectFrom('message_contents').select('message_id').where('message_id', '=', theirs.body.id).executeTakeFirst(), 'the other hotel is untouched');
+
+      const again = await rebound.api('DELETE', `/v1/guests/${encodeURIComponent(GUEST)}`, { token: apiKey });
+      assert.equal(again.body.removed.recipients, 0, 'repeating it finds nothing');
+      assert.equal((await rebound.api('DELETE', `/v1/guests/${encodeURIComponent(GUEST)}`, { token: ADMIN })).status, 403, 'a hotel key is required');
+    });
+
+    it('answers /readyz with 503 once it is stopping', async () => {
+      rebound.running.ctx.listeners!.smtp = false;
+      const res = await rebound.api('GET', '/readyz');
+      assert.equal(res.status, 503);
+      assert.equal(res.body.checks.smtp, 'down');
+      rebound.running.ctx.listeners!.smtp = true;
+    });
+  });
+}
