@@ -5,6 +5,7 @@
 import type { Dialect } from '../record.ts';
 import amazonses from './amazonses.ts';
 import exchange2003 from './exchange2003.ts';
+import exim from './exim.ts';
 import googlegroups from './googlegroups.ts';
 import plaintext from './plaintext.ts';
 import qmail from './qmail.ts';
@@ -12,7 +13,7 @@ import sendmail from './sendmail.ts';
 import v5sendmail from './v5sendmail.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exchange2003]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exim, exchange2003]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);
