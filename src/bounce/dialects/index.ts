@@ -4,16 +4,18 @@
  */
 import type { Dialect } from '../record.ts';
 import amazonses from './amazonses.ts';
+import dragonfly from './dragonfly.ts';
 import exchange2003 from './exchange2003.ts';
 import exim from './exim.ts';
 import googlegroups from './googlegroups.ts';
+import opensmtpd from './opensmtpd.ts';
 import plaintext from './plaintext.ts';
 import qmail from './qmail.ts';
 import sendmail from './sendmail.ts';
 import v5sendmail from './v5sendmail.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exim, exchange2003]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);
