@@ -57,7 +57,7 @@ const SENTENCES: ReadonlyArray<readonly [Reason, string]> = Object.freeze([
 const GAVE_UP = 'this message has been in the queue too long';
 
 /** "Giving up on 192.0.2.1." / "Connected to 192.0.2.1 but …" / "remote host 192.0.2.1 …". */
-const REMOTE = /(?:giving up on|connected to|remote host)\s+\[?([A-Za-z0-9][A-Za-z0-9.\-:]*[A-Za-z0-9])\]?/i;
+const REMOTE = /(?:giving up on|connected to|remote host(?! said))\s+\[?([A-Za-z0-9][A-Za-z0-9.\-:]*[A-Za-z0-9])\]?/i;
 
 function isQmail(message: BounceMessage): boolean {
   if (GREETING.test(message.text)) return true;
