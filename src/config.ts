@@ -41,6 +41,17 @@ export interface Config {
   /** Bearer token required by GET /metrics; null = open (bind the HTTP port to a private network). */
   metricsToken: string | null;
   logLevel: string;
+  /** The Mailgun route; null unless REBOUND_MAILGUN_API_KEY and REBOUND_MAILGUN_DOMAIN are set. */
+  mailgun: { apiKey: string; domain: string; region: 'eu' | 'us'; baseUrl: string | null } | null;
+  /** Key Mailgun signs event webhooks with (not the API key); null = POST /v1/webhooks/mailgun refuses. */
+  mailgunWebhookSigningKey: string | null;
+  /** Lets hotels register webhook endpoints on private and loopback addresses (same-network PMS, tests). */
+  webhookAllowPrivateTargets: boolean;
+  /** An endpoint whose posts have failed without a success for this long is disabled and the hotel told. */
+  webhookDisableAfterHours: number;
+  /** This many soft bounces of one address within softBounceWindowDays suppress it; 0 = never. */
+  suppressAfterSoftBounces: number;
+  softBounceWindowDays: number;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +69,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+  if (raw === 'false' || raw === '0' || raw === 'no') return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
 }
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^localhost$/i;
@@ -125,6 +144,26 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
   const timeZone = env.REBOUND_TIME_ZONE?.trim() || 'Europe/Vienna';
   try { new Intl.DateTimeFormat('en', { timeZone }); } catch { throw new ConfigError('REBOUND_TIME_ZONE', `"${timeZone}" is not an IANA time zone such as Europe/Vienna`); }
 
+  const mailgunApiKey = env.REBOUND_MAILGUN_API_KEY?.trim() || null;
+  const mailgunDomain = env.REBOUND_MAILGUN_DOMAIN?.trim().toLowerCase() || null;
+  if (mailgunApiKey && !mailgunDomain) throw new ConfigError('REBOUND_MAILGUN_DOMAIN', 'is required when REBOUND_MAILGUN_API_KEY is set (the sending domain at Mailgun, e.g. mg.example.com)');
+  if (mailgunDomain && !mailgunApiKey) throw new ConfigError('REBOUND_MAILGUN_API_KEY', 'is required when REBOUND_MAILGUN_DOMAIN is set');
+  if (mailgunDomain && !DOMAIN.test(mailgunDomain)) throw new ConfigError('REBOUND_MAILGUN_DOMAIN', `"${mailgunDomain}" is not a domain name`);
+  const mailgunRegion = (env.REBOUND_MAILGUN_REGION?.trim().toLowerCase() || 'eu');
+  if (mailgunRegion !== 'eu' && mailgunRegion !== 'us') throw new ConfigError('REBOUND_MAILGUN_REGION', `must be eu or us, got "${mailgunRegion}"`);
+  const mailgunBaseUrl = env.REBOUND_MAILGUN_BASE_URL?.trim() || null;
+  if (mailgunBaseUrl) {
+    let u: URL;
+    try { u = new URL(mailgunBaseUrl); } catch { throw new ConfigError('REBOUND_MAILGUN_BASE_URL', 'is not a URL (expected an origin such as https://api.eu.mailgun.net)'); }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ConfigError('REBOUND_MAILGUN_BASE_URL', `must start with https:// or http://, got ${u.protocol}//`);
+    if (u.pathname !== '/' || u.search || u.hash) throw new ConfigError('REBOUND_MAILGUN_BASE_URL', 'must be an origin only (scheme, host, port), without a path');
+  }
+  const mailgunWebhookSigningKey = env.REBOUND_MAILGUN_WEBHOOK_SIGNING_KEY?.trim() || null;
+  if (mailgunWebhookSigningKey && mailgunApiKey && mailgunWebhookSigningKey === mailgunApiKey) {
+    // Mailgun signs webhooks with a separate key; a copy of the API key here can never verify anything.
+    throw new ConfigError('REBOUND_MAILGUN_WEBHOOK_SIGNING_KEY', 'is the API key; use the "HTTP webhook signing key" from Mailgun\'s Webhooks page');
+  }
+
   return {
     dataDir,
     databaseUrl,
@@ -151,5 +190,11 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     leaseMs: int(env, 'REBOUND_LEASE_SECONDS', 300, 2, 86_400) * 1000,
     metricsToken: env.REBOUND_METRICS_TOKEN?.trim() || null,
     logLevel,
+    mailgun: mailgunApiKey && mailgunDomain ? { apiKey: mailgunApiKey, domain: mailgunDomain, region: mailgunRegion, baseUrl: mailgunBaseUrl } : null,
+    mailgunWebhookSigningKey,
+    webhookAllowPrivateTargets: bool(env, 'REBOUND_WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+    webhookDisableAfterHours: int(env, 'REBOUND_WEBHOOK_DISABLE_AFTER_HOURS', 72, 24, 24 * 90),
+    suppressAfterSoftBounces: int(env, 'REBOUND_SUPPRESS_AFTER_SOFT_BOUNCES', 0, 0, 100),
+    softBounceWindowDays: int(env, 'REBOUND_SOFT_BOUNCE_WINDOW_DAYS', 30, 1, 365),
   };
 }

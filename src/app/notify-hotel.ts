@@ -102,7 +102,8 @@ export async function sendDueNotifications(ctx: AppContext, limit = 20): Promise
           ? iso(new Date(at.getTime() + nextRetryDelayMs(attempts, { baseMs: ctx.config.retryBaseMs, maxMs: ctx.config.retryMaxMs, jitter: Math.random })))
           : n.next_attempt_at,
       }).where('id', '=', n.id).where('lease_until', '=', lease).execute();
-      if (result === 'sent') {
+      // Only a notification about a guest message belongs in that message's timeline.
+      if (result === 'sent' && n.kind === 'bounce') {
         await trx.insertInto('events').values({
           id: newId('evt'), tenant_id: n.tenant_id, message_id: n.message_id, recipient_id: n.recipient_id, type: 'notified',
           at: iso(at), source: 'worker', status_code: null, reply_code: null, reason: null, diagnostic: null, remote_mta: null,

@@ -5,6 +5,8 @@ import type { Database, RecipientTable } from '../adapters/db/schema.ts';
 import { newId } from '../domain/ids.ts';
 import { summarise, type EventType, type Status } from '../domain/status.ts';
 import { prepareNotification, type PreparedNotification } from './notify-hotel.ts';
+import { softBounceThresholdReached, suppressAddress } from './suppressions.ts';
+import { enqueueWebhooks } from './webhook-outbox.ts';
 
 /**
  * One outcome for one recipient, from any source (worker, bounce mail, provider webhook, IMAP).
@@ -49,6 +51,19 @@ export interface RecordResult {
   duplicate: boolean;
   status: Status;
   notificationQueued: boolean;
+  /** The event written, or null when nothing was (duplicate, stale lease). */
+  eventId: string | null;
+  /** The address was put on the hotel's suppression list by this outcome. */
+  suppressed: boolean;
+}
+
+export interface RecordOptions {
+  expectedLease?: string | null;
+  /**
+   * Runs first inside the transaction; if it throws, nothing is written. The Mailgun route records
+   * the webhook's signature token here, so the replay guard and the event commit together.
+   */
+  guard?: (trx: Trx) => Promise<void>;
 }
 
 type Trx = Transaction<Database>;
@@ -58,24 +73,25 @@ type Trx = Transaction<Database>;
  * summed-up status and — on a final failure — the hotel's notification in the outbox, all or nothing.
  * `expectedLease` guards against a worker whose lease ran out writing over a newer attempt.
  */
-export async function recordOutcome(ctx: AppContext, recipientId: string, outcome: Outcome, opts: { expectedLease?: string | null } = {}): Promise<RecordResult> {
+export async function recordOutcome(ctx: AppContext, recipientId: string, outcome: Outcome, opts: RecordOptions = {}): Promise<RecordResult> {
   // Build the notification outside the transaction (rendering is async and CPU-bound); it is only
   // stored if this outcome turns out to be the first final failure.
   let prepared: PreparedNotification | null = null;
   if (outcome.type === 'bounced') prepared = await prepareNotification(ctx, recipientId, outcome);
 
-  return await ctx.db.kysely.transaction().execute(async (trx) => {
+  return await ctx.db.kysely.transaction().execute(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
+    await opts.guard?.(trx);
     const row = await trx.selectFrom('recipients').selectAll().where('id', '=', recipientId).executeTakeFirst();
     if (!row) throw new Error(`recipient ${recipientId} not found`);
-    if (opts.expectedLease !== undefined && row.lease_until !== opts.expectedLease) {
-      return { applied: false, duplicate: false, status: row.status as Status, notificationQueued: false };
-    }
-    const now = iso(ctx.now());
+    const unchanged = { applied: false, status: row.status as Status, notificationQueued: false, eventId: null, suppressed: false, webhooksQueued: 0 };
+    if (opts.expectedLease !== undefined && row.lease_until !== opts.expectedLease) return { ...unchanged, duplicate: false };
+    const nowDate = ctx.now();
+    const now = iso(nowDate);
     if (outcome.dedupeKey) {
       const seen = await trx.selectFrom('events').select('id').where('dedupe_key', '=', outcome.dedupeKey).executeTakeFirst();
-      if (seen) return { applied: false, duplicate: true, status: row.status as Status, notificationQueued: false };
+      if (seen) return { ...unchanged, duplicate: true };
     }
-    await insertEvent(trx, row, outcome, now);
+    const eventId = await insertEvent(trx, row, outcome, now);
 
     const current = row.status as Status;
     const target = nextStatus(current, outcome.type);
@@ -104,16 +120,37 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
       }).onConflict((oc) => oc.column('recipient_id').doNothing()).executeTakeFirst();
       notificationQueued = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
     }
-    return { applied: Boolean(target), duplicate: false, status: (target ?? current) as Status, notificationQueued };
-  }).then((r) => {
-    if (r.notificationQueued) ctx.wake();
+
+    // Suppression: a hard bounce or a complaint at once; soft bounces only by the configured rule.
+    let suppressed = false;
+    const suppression = (reason: string, source: 'bounce' | 'complaint' | 'soft-bounces') => suppressAddress(trx, {
+      tenantId: row.tenant_id, address: row.address, reason, source, eventId, messageId: row.message_id, diagnostic: outcome.diagnostic, at: now,
+    });
+    if (outcome.type === 'bounced' && outcome.hardBounce === true) {
+      suppressed = await suppression(outcome.reason ?? 'undefined', 'bounce');
+    } else if (outcome.type === 'complained') {
+      suppressed = await suppression('feedback', 'complaint');
+    } else if (outcome.type === 'bounced' && outcome.hardBounce === false && await softBounceThresholdReached(ctx, trx, row.tenant_id, row.address, nowDate)) {
+      suppressed = await suppression(outcome.reason ?? 'undefined', 'soft-bounces');
+    }
+
+    // Webhooks to the PMS, for changes of status only: a second report of a bounce posts nothing.
+    const webhooksQueued = target ? await enqueueWebhooks(trx, {
+      tenantId: row.tenant_id, messageId: row.message_id, recipientId: row.id, eventId, eventType: outcome.type, at: now,
+      recipient: row.address, status: target, statusCode: outcome.statusCode, replyCode: outcome.replyCode, reason: outcome.reason,
+      diagnostic: outcome.diagnostic, remoteMta: outcome.remoteMta,
+    }) : 0;
+    return { applied: Boolean(target), duplicate: false, status: (target ?? current) as Status, notificationQueued, eventId, suppressed, webhooksQueued };
+  }).then(({ webhooksQueued, ...r }) => {
+    if (r.notificationQueued || webhooksQueued > 0) ctx.wake();
     return r;
   });
 }
 
-async function insertEvent(trx: Trx, row: { id: string; tenant_id: string; message_id: string }, o: Outcome, now: string) {
+async function insertEvent(trx: Trx, row: { id: string; tenant_id: string; message_id: string }, o: Outcome, now: string): Promise<string> {
+  const id = newId('evt');
   await trx.insertInto('events').values({
-    id: newId('evt'),
+    id,
     tenant_id: row.tenant_id,
     message_id: row.message_id,
     recipient_id: row.id,
@@ -128,7 +165,9 @@ async function insertEvent(trx: Trx, row: { id: string; tenant_id: string; messa
     inbound_id: o.inboundId ?? null,
     details_json: JSON.stringify(o.details ?? {}),
     dedupe_key: o.dedupeKey ?? null,
+    hard_bounce: o.type === 'bounced' && o.hardBounce !== undefined ? (o.hardBounce ? 1 : 0) : null,
   }).execute();
+  return id;
 }
 
 export async function refreshMessageStatus(trx: Trx, messageId: string, now: string): Promise<void> {

@@ -5,7 +5,10 @@ import type { AppContext } from './context.ts';
 import { iso } from './context.ts';
 import type { TenantRecord } from './tenants.ts';
 import { newId } from '../domain/ids.ts';
+import { summarise, type Status } from '../domain/status.ts';
 import { ReboundError } from '../errors.ts';
+import { activeSuppressions } from './suppressions.ts';
+import { enqueueWebhooks } from './webhook-outbox.ts';
 
 const Address = z.union([
   z.email().max(254),
@@ -123,8 +126,15 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
   const from = fromHeaderFor(ctx, tenant);
   const at = iso(now);
 
+  let status: Status = 'queued';
   try {
-    await ctx.db.kysely.transaction().execute(async (trx) => {
+    status = await ctx.db.kysely.transaction().execute(async (trx) => {
+      // Read in the same transaction as the insert: an address suppressed a moment ago is not attempted.
+      const suppressions = await activeSuppressions(trx, tenant.id, unique.map((r) => r.email));
+      const rows = unique.map((r) => {
+        const suppression = suppressions.get(r.email.toLowerCase()) ?? null;
+        return { id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression };
+      });
       await trx.insertInto('messages').values({
         id,
         tenant_id: tenant.id,
@@ -136,36 +146,54 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
         reference: input.reference ?? null,
         metadata_json: JSON.stringify(input.metadata ?? {}),
         route_kind: tenant.route.type,
-        status: 'queued',
+        status: summarise(rows.map((r) => (r.suppression ? 'suppressed' : 'queued'))),
         created_at: at,
         updated_at: at,
         content_deleted_at: null,
       }).execute();
       await trx.insertInto('message_contents').values({ message_id: id, raw }).execute();
-      await trx.insertInto('recipients').values(unique.map((r) => ({
-        id: newId('rcp', now.getTime()),
+      await trx.insertInto('recipients').values(rows.map((r) => ({
+        id: r.id,
         message_id: id,
         tenant_id: tenant.id,
-        address: r.email,
+        address: r.address,
         kind: r.kind,
-        status: 'queued',
+        status: r.suppression ? 'suppressed' : 'queued',
         attempts: 0,
-        next_attempt_at: at,
+        // A suppressed recipient is never due: the worker does not attempt it.
+        next_attempt_at: r.suppression ? null : at,
         lease_until: null,
         first_attempt_at: null,
         envelope_from: null,
         reply_code: null,
         status_code: null,
-        reason: null,
-        diagnostic: null,
+        reason: r.suppression?.reason ?? null,
+        diagnostic: r.suppression?.diagnostic ?? null,
         remote_mta: null,
         updated_at: at,
       }))).execute();
       await trx.insertInto('events').values({
         id: newId('evt', now.getTime()), tenant_id: tenant.id, message_id: id, recipient_id: null, type: 'accepted', at,
         source: 'api', status_code: null, reply_code: null, reason: null, diagnostic: null, remote_mta: null,
-        inbound_id: null, details_json: '{}', dedupe_key: null,
+        inbound_id: null, details_json: '{}', dedupe_key: null, hard_bounce: null,
       }).execute();
+      for (const r of rows) {
+        if (!r.suppression) continue;
+        const eventId = newId('evt', now.getTime());
+        const s = r.suppression;
+        await trx.insertInto('events').values({
+          id: eventId, tenant_id: tenant.id, message_id: id, recipient_id: r.id, type: 'suppressed', at, source: 'api',
+          status_code: null, reply_code: null, reason: s.reason,
+          diagnostic: `Not attempted: ${r.address} is on this hotel's suppression list since ${s.createdAt} (${s.source}${s.eventId ? `, event ${s.eventId}` : ''}).`,
+          remote_mta: null, inbound_id: null, dedupe_key: null, hard_bounce: null,
+          details_json: JSON.stringify({ suppressedBy: { source: s.source, eventId: s.eventId, messageId: s.messageId, since: s.createdAt, diagnostic: s.diagnostic } }),
+        }).execute();
+        await enqueueWebhooks(trx, {
+          tenantId: tenant.id, messageId: id, recipientId: r.id, eventId, eventType: 'suppressed', at, recipient: r.address, status: 'suppressed',
+          statusCode: null, replyCode: null, reason: s.reason, diagnostic: s.diagnostic, remoteMta: null,
+        });
+      }
+      return summarise(rows.map((r) => (r.suppression ? 'suppressed' : 'queued')));
     });
   } catch (e) {
     // Two concurrent requests with one Idempotency-Key: the unique constraint lets one win; answer the other with it.
@@ -180,5 +208,5 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
     throw e;
   }
   ctx.wake();
-  return { id, status: 'queued', duplicate: false };
+  return { id, status, duplicate: false };
 }

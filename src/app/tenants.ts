@@ -14,14 +14,17 @@ export const SenderSchema = z.object({
 }).strict();
 
 export const RelayRouteSchema = z.object({ type: z.literal('relay') }).strict();
-export const RouteSchema = z.discriminatedUnion('type', [RelayRouteSchema]);
+/** Mailgun's HTTP API, with the operator's account (REBOUND_MAILGUN_*). */
+export const MailgunRouteSchema = z.object({ type: z.literal('mailgun') }).strict();
+export const RouteSchema = z.discriminatedUnion('type', [RelayRouteSchema, MailgunRouteSchema]);
 
 export const CreateTenantSchema = z.object({
   name: z.string().trim().min(1).max(200),
   notificationEmail: z.email().max(254),
   language: Language.default('de'),
   sender: SenderSchema.default({}),
-  route: RouteSchema.default({ type: 'relay' }),
+  /** Default: mailgun when Mailgun is configured and no relay is, else relay (see defaultRoute). */
+  route: RouteSchema.optional(),
 }).strict();
 
 export const UpdateTenantSchema = z.object({
@@ -83,6 +86,11 @@ export function publicTenant(t: TenantRecord) {
   };
 }
 
+/** The route a new hotel gets when none is given: Mailgun when it is configured and no relay is. */
+export function defaultRoute(config: AppContext['config']): z.infer<typeof RouteSchema> {
+  return config.mailgun && !config.relayUrl ? { type: 'mailgun' } : { type: 'relay' };
+}
+
 export async function createTenant(ctx: AppContext, input: CreateTenant): Promise<{ tenant: TenantRecord; apiKey: string }> {
   const id = newId('htl');
   const apiKey = `rb_live_${randomBytes(24).toString('base64url')}`;
@@ -93,7 +101,7 @@ export async function createTenant(ctx: AppContext, input: CreateTenant): Promis
     notification_email: input.notificationEmail,
     language: input.language,
     sender_json: JSON.stringify(input.sender),
-    route_json: JSON.stringify(input.route),
+    route_json: JSON.stringify(input.route ?? defaultRoute(ctx.config)),
     settings_json: '{}',
     api_key_hash: hashApiKey(apiKey),
     api_key_prefix: apiKey.slice(0, 12),

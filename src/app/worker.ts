@@ -1,6 +1,7 @@
 import type { AppContext } from './context.ts';
 import { claimDueRecipients, deliverRecipient } from './deliver.ts';
 import { sendDueNotifications } from './notify-hotel.ts';
+import { dispatchDueWebhooks } from './deliver-webhooks.ts';
 
 export interface Worker {
   /** Wakes the loop now instead of at the next poll. */
@@ -38,6 +39,7 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
     });
     await Promise.all(lanes);
     done += await sendDueNotifications(ctx);
+    done += await dispatchDueWebhooks(ctx);
     return done;
   }
 

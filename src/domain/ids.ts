@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
  */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'htl' | 'msg' | 'rcp' | 'evt' | 'ntf' | 'inb' | 'sup' | 'whe' | 'whd';
+export type IdPrefix = 'htl' | 'msg' | 'rcp' | 'evt' | 'ntf' | 'inb' | 'sup' | 'whe' | 'whd' | 'wha';
 
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = '';

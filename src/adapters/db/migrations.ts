@@ -135,6 +135,84 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           .execute();
       },
     },
+    '0002_suppressions_webhooks': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('events').addColumn('hard_bounce', 'integer').execute();
+        await db.schema.alterTable('notifications').addColumn('kind', 'text', (c) => c.notNull().defaultTo('bounce')).execute();
+
+        await db.schema.createTable('suppressions')
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('event_id', 'text')
+          .addColumn('message_id', 'text')
+          .addColumn('diagnostic', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('removed_at', 'text')
+          .addPrimaryKeyConstraint('suppressions_pk', ['tenant_id', 'address'])
+          .execute();
+        await db.schema.createIndex('suppressions_tenant_created').on('suppressions').columns(['tenant_id', 'created_at']).execute();
+
+        await db.schema.createTable('webhook_endpoints')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('events_json', 'text', (c) => c.notNull())
+          .addColumn('secret_sealed', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('failing_since', 'text')
+          .addColumn('last_success_at', 'text')
+          .addColumn('disabled_at', 'text')
+          .addColumn('disabled_reason', 'text')
+          .execute();
+        await db.schema.createIndex('webhook_endpoints_tenant').on('webhook_endpoints').columns(['tenant_id']).execute();
+
+        await db.schema.createTable('webhook_deliveries')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('id', 'text', (c) => c.notNull().unique())
+          .addColumn('endpoint_id', 'text', (c) => c.notNull())
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('recipient_id', 'text')
+          .addColumn('event_id', 'text', (c) => c.notNull())
+          .addColumn('event_type', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('lease_until', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('last_attempt_at', 'text')
+          .addColumn('last_status_code', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('delivered_at', 'text')
+          // One delivery per event per endpoint, whatever re-runs the enqueueing.
+          .addUniqueConstraint('webhook_deliveries_event', ['endpoint_id', 'event_id'])
+          .execute();
+        await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+        await db.schema.createIndex('webhook_deliveries_order').on('webhook_deliveries').columns(['endpoint_id', 'message_id', 'seq']).execute();
+
+        await db.schema.createTable('webhook_attempts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('delivery_id', 'text', (c) => c.notNull())
+          .addColumn('endpoint_id', 'text', (c) => c.notNull())
+          .addColumn('attempted_at', 'text', (c) => c.notNull())
+          .addColumn('status_code', 'integer')
+          .addColumn('error', 'text')
+          .addColumn('response_body', 'text')
+          .addColumn('duration_ms', 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('webhook_attempts_delivery').on('webhook_attempts').columns(['delivery_id', 'attempted_at']).execute();
+
+        await db.schema.createTable('mailgun_webhook_tokens')
+          .addColumn('token', 'text', (c) => c.primaryKey())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('mailgun_webhook_tokens_received').on('mailgun_webhook_tokens').columns(['received_at']).execute();
+      },
+    },
     // Operations and data protection (issue 6): what the retention job, GDPR erasure and the
     // metrics scrape look rows up by, and markers for bodies removed under the retention period.
     '0003_ops': {

@@ -76,6 +76,8 @@ export interface EventTable {
   inbound_id: string | null;
   details_json: string;
   dedupe_key: string | null;
+  /** 1/0 for bounces (the analyser's hard/soft verdict), null otherwise. Added by 0002. */
+  hard_bounce: number | null;
 }
 
 export interface NotificationTable {
@@ -94,6 +96,83 @@ export interface NotificationTable {
   sent_at: string | null;
   /** Set when the retention job emptied `raw` (0003). */
   raw_deleted_at: string | null;
+  /** 'bounce' (about a guest message) or 'webhook-disabled' (about a webhook endpoint). Added by 0002. */
+  kind: Generated<string>;
+}
+
+/** One suppressed address per hotel; reactivation sets removed_at (the row stays as history). */
+export interface SuppressionTable {
+  tenant_id: string;
+  /** Lower-cased. */
+  address: string;
+  reason: string;
+  /** 'bounce' | 'complaint' | 'soft-bounces' | 'manual' */
+  source: string;
+  /** The event that caused it (null for manual entries). */
+  event_id: string | null;
+  message_id: string | null;
+  diagnostic: string | null;
+  created_at: string;
+  removed_at: string | null;
+}
+
+export interface WebhookEndpointTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  events_json: string;
+  /** The whsec_ secret, sealed with the secret-box key. */
+  secret_sealed: string;
+  created_at: string;
+  updated_at: string;
+  /** Start of the current run of failed attempts; null after a success. */
+  failing_since: string | null;
+  last_success_at: string | null;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+}
+
+/** The durable outbox of outbound webhooks: one row per event per endpoint. */
+export interface WebhookDeliveryTable {
+  /** Insertion order: the order events of one message are posted in. */
+  seq: Generated<number>;
+  id: string;
+  endpoint_id: string;
+  tenant_id: string;
+  message_id: string;
+  recipient_id: string | null;
+  /** The Rebound event; also the webhook-id header (stable across retries). */
+  event_id: string;
+  event_type: string;
+  /** The exact JSON bytes that are signed and posted on every attempt. */
+  payload: string;
+  /** 'pending' | 'delivered' | 'failed' (gave up) | 'cancelled' (endpoint disabled) */
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  lease_until: string | null;
+  created_at: string;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptTable {
+  id: string;
+  delivery_id: string;
+  endpoint_id: string;
+  attempted_at: string;
+  status_code: number | null;
+  error: string | null;
+  response_body: string | null;
+  duration_ms: number;
+}
+
+/** Mailgun signature tokens already used (replay guard); pruned after a day. */
+export interface MailgunTokenTable {
+  token: string;
+  received_at: string;
 }
 
 export interface InboundTable {
@@ -128,4 +207,9 @@ export interface Database {
   notifications: NotificationTable;
   inbound_messages: InboundTable;
   captured_mail: CapturedTable;
+  suppressions: SuppressionTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
+  mailgun_webhook_tokens: MailgunTokenTable;
 }

@@ -30,6 +30,8 @@ export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   query?: Q;
   body?: B;
   headers?: Record<string, { description: string; required?: boolean }>;
+  /** The handler reads the body itself, unparsed (`req.raw.body` is a Buffer): signed webhooks. */
+  rawBody?: boolean;
   /** status → description (and a zod schema when the answer is JSON we describe). */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler(ctx: AppContext, req: RouteRequest<z.infer<P>, z.infer<Q>, z.infer<B>>, reply: FastifyReply): Promise<unknown>;

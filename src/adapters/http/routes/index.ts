@@ -8,6 +8,15 @@ import postMessages from './post-messages.ts';
 import getMessages from './get-messages.ts';
 import getMessage from './get-message.ts';
 import getCaptured from './get-captured.ts';
+import postWebhooksMailgun from './post-webhooks-mailgun.ts';
+import getSuppressions from './get-suppressions.ts';
+import postSuppressions from './post-suppressions.ts';
+import deleteSuppression from './delete-suppression.ts';
+import postWebhookEndpoints from './post-webhook-endpoints.ts';
+import getWebhookEndpoints from './get-webhook-endpoints.ts';
+import patchWebhookEndpoint from './patch-webhook-endpoint.ts';
+import deleteWebhookEndpoint from './delete-webhook-endpoint.ts';
+import getWebhookDeliveries from './get-webhook-deliveries.ts';
 import getReadyz from './get-readyz.ts';
 import getMetrics from './get-metrics.ts';
 import deleteGuest from './delete-guest.ts';
@@ -17,6 +26,9 @@ export const ROUTES: readonly RouteDef[] = [
   getHealthz, getReadyz, getMetrics,
   postTenants, getTenants, getTenant, patchTenant,
   postMessages, getMessages, getMessage,
+  getSuppressions, postSuppressions, deleteSuppression,
+  postWebhookEndpoints, getWebhookEndpoints, patchWebhookEndpoint, deleteWebhookEndpoint, getWebhookDeliveries,
+  postWebhooksMailgun,
   getCaptured,
   deleteGuest,
 ];

@@ -55,3 +55,41 @@ export const MessageView = MessageSummaryView.extend({
   recipients: z.array(RecipientView),
   events: z.array(EventView),
 });
+
+export const SuppressionView = z.object({
+  address: z.string(),
+  reason: z.string().describe('The reason from the taxonomy, e.g. userunknown, feedback'),
+  source: z.enum(['bounce', 'complaint', 'soft-bounces', 'manual']).describe('What put it on the list'),
+  eventId: z.string().nullable().describe('The event that caused it'),
+  messageId: z.string().nullable(),
+  diagnostic: z.string().nullable().describe("The remote server's text that caused it, verbatim"),
+  createdAt: z.string(),
+});
+
+export const WebhookEndpointView = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  enabled: z.boolean(),
+  disabledAt: z.string().nullable(),
+  disabledReason: z.string().nullable(),
+  failingSince: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const WebhookDeliveryView = z.object({
+  id: z.string(),
+  webhookId: z.string().describe('The webhook-id header: the same on every retry'),
+  type: z.string(),
+  messageId: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number(),
+  nextAttemptAt: z.string().nullable(),
+  lastStatusCode: z.number().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  payload: z.unknown(),
+  log: z.array(z.object({ at: z.string(), statusCode: z.number().nullable(), error: z.string().nullable(), response: z.string().nullable(), durationMs: z.number() })),
+});
