@@ -59,9 +59,15 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Pr
   const startedAt = ctx.now();
   const firstAttemptAt = r.first_attempt_at ?? iso(startedAt);
   const envelopeFrom = verpAddress(ctx.keys.verp, r.id, ctx.config.notificationsDomain);
-  await ctx.db.kysely.updateTable('recipients')
-    .set({ attempts: r.attempts + 1, first_attempt_at: firstAttemptAt, envelope_from: envelopeFrom })
-    .where('id', '=', r.id).where('lease_until', '=', lease).execute();
+  // Start of the attempt: counted, and the lease extended — only if it is still ours. A recipient
+  // that waited in a claimed batch past its lease may have been taken by another worker meanwhile;
+  // then that worker sends it, not this one.
+  const renewed = lease ? newLeaseValue(ctx, lease) : null;
+  const started = await ctx.db.kysely.updateTable('recipients')
+    .set({ attempts: r.attempts + 1, first_attempt_at: firstAttemptAt, envelope_from: envelopeFrom, lease_until: renewed })
+    .where('id', '=', r.id).where('lease_until', '=', lease).executeTakeFirst();
+  if (Number(started.numUpdatedRows) !== 1) return;
+  lease = renewed;
 
   if (!message?.raw || !tenant) {
     // Content already erased (retention) before it could be sent: nothing to deliver, say so.

@@ -55,6 +55,8 @@ export async function startSmtpSink(opts: {
     },
     ...opts.serverOptions,
   });
+  // A client that dies mid-session (a killed worker) resets its connection: normal for a sink, not a test failure.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
   return {
