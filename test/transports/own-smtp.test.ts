@@ -4,7 +4,7 @@ import { OwnSmtpRouteError, createOwnSmtpTransport, type OwnSmtpTransportOptions
 import type { OutboundMail } from '../../src/adapters/transports/types.ts';
 import { smtpRouteSchema, type SmtpRouteInput } from '../../src/domain/smtp-route.ts';
 import { testCertificates, type TestCertificates } from '../helpers/certificates.ts';
-import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-servers.ts';
+import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-servers.ts';
 
 const VERP = 'bounces+r1a2b3-0123456789abcdef@notifications.example.com';
 const HOTEL = 'reception@hotel-example.com';
@@ -229,6 +229,17 @@ describe('the hotel route does not send', () => {
     });
     assert.equal(guest!.result, 'accepted');
     assert.deepEqual(server.received[0]!.to, ['guest@example.net']);
+  });
+
+  it('when the server cannot be reached: every recipient is deferred for a retry, not failed', async () => {
+    const port = await closedPort();
+    const transport = createOwnSmtpTransport(route(port, {}), transportOptions);
+    const result = await transport.send(mail(['a@example.net', 'b@example.net']));
+    assert.deepEqual(result.recipients.map((r) => [r.address, r.result, r.replyCode]), [
+      ['a@example.net', 'deferred', null],
+      ['b@example.net', 'deferred', null],
+    ]);
+    assert.match(result.recipients[0]!.response ?? '', /ECONNREFUSED/);
   });
 
   it('when the VERP sender is refused and no hotel address is known: the recipients fail with the reply verbatim', async () => {
