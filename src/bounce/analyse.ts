@@ -121,7 +121,7 @@ function verdictOf(r: RawRecipient, decodedBy: string, reportingMta: string | nu
     reasonFrom = provider.from;
   } else {
     const v = classify({
-      status, replyCode, diagnosticCode: diagnostic, diagnosticType: r.diagnosticType ?? null, action, command, hint: r.hint ?? null,
+      status, replyCode, diagnosticCode: r.reasonText ? r.reasonText.replace(/\s+/g, ' ') : diagnostic, diagnosticType: r.diagnosticType ?? null, action, command, hint: r.hint ?? null,
     });
     reason = v.reason;
     reasonFrom = v.from === 'dialect' ? (r.hintFrom ? `${r.hintFrom}` : `dialect:${decodedBy}`) : v.from;

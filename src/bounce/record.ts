@@ -12,6 +12,11 @@ export interface RawRecipient {
   /** "SMTP", "X-Unix", … (RFC 3464 diagnostic-type). */
   diagnosticType?: string | null;
   remoteMta?: string | null;
+  /**
+   * A fuller text for the reason rules when the remote text alone is terse, e.g. Postfix's sentence
+   * "host … said: 550 … (in reply to RCPT TO command)". Never shown; diagnosticCode stays verbatim.
+   */
+  reasonText?: string | null;
   /** SMTP command the remote server answered (RCPT, DATA, …), if the report says. */
   command?: string | null;
   /** A reason the decoder knows for certain. */

@@ -7,6 +7,9 @@ const REPLY_CODE = /(?<![\w.\-\/:@])([245]\d\d)(?=[ \-]|$|\.|;|:|\])/g;
 /** An addr-spec, loosely: real bounces quote addresses in every imaginable way. */
 export const ADDRESS = /[A-Za-z0-9!#$%&'*+\/=?^_`{|}~.\-]{1,128}@(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*)/g;
 
+/** RFC 5321 §4.1.2 Quoted-string local part: "first..last"@example.net. */
+const QUOTED_ADDRESS = /"[^"\r\n\\]{1,128}"@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+/;
+
 const VALID_REPLY = new Set([
   '211', '214', '220', '221', '235', '250', '251', '252', '253',
   '421', '422', '430', '432', '450', '451', '452', '453', '454', '455', '458', '459',
@@ -111,6 +114,11 @@ export function cleanAddress(address: string): string {
 /** The first address inside a field value such as "rfc822; <a@b>" or "Name <a@b>". */
 export function firstAddress(value: string | null | undefined): string | null {
   if (!value) return null;
+  if (value.includes('"@')) {
+    // A quoted local part keeps its quotes: "neko..nyaan"@example.net is another mailbox than neko..nyaan@example.net.
+    const quoted = QUOTED_ADDRESS.exec(value);
+    if (quoted) return quoted[0];
+  }
   ADDRESS.lastIndex = 0;
   const m = ADDRESS.exec(value);
   ADDRESS.lastIndex = 0;

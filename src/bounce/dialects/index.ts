@@ -10,12 +10,13 @@ import exim from './exim.ts';
 import googlegroups from './googlegroups.ts';
 import opensmtpd from './opensmtpd.ts';
 import plaintext from './plaintext.ts';
+import postfix from './postfix.ts';
 import qmail from './qmail.ts';
 import sendmail from './sendmail.ts';
 import v5sendmail from './v5sendmail.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);
