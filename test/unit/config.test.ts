@@ -49,3 +49,38 @@ describe('configuration', () => {
     }));
   }
 });
+
+describe('Mailgun, webhook and suppression settings', () => {
+  const MG = { REBOUND_MAILGUN_API_KEY: 'key-0123456789abcdef', REBOUND_MAILGUN_DOMAIN: 'mg.example.com' };
+  const refused: Array<[string, Record<string, string>, RegExp]> = [
+    ['REBOUND_MAILGUN_DOMAIN', { REBOUND_MAILGUN_API_KEY: 'key-1' }, /required when REBOUND_MAILGUN_API_KEY/],
+    ['REBOUND_MAILGUN_API_KEY', { REBOUND_MAILGUN_DOMAIN: 'mg.example.com' }, /required when REBOUND_MAILGUN_DOMAIN/],
+    ['REBOUND_MAILGUN_REGION', { ...MG, REBOUND_MAILGUN_REGION: 'asia' }, /eu or us/],
+    ['REBOUND_MAILGUN_BASE_URL', { ...MG, REBOUND_MAILGUN_BASE_URL: 'ftp://mailgun.example' }, /https:\/\//],
+    ['REBOUND_MAILGUN_BASE_URL', { ...MG, REBOUND_MAILGUN_BASE_URL: 'https://proxy.example/v3' }, /origin only/],
+    ['REBOUND_MAILGUN_WEBHOOK_SIGNING_KEY', { ...MG, REBOUND_MAILGUN_WEBHOOK_SIGNING_KEY: MG.REBOUND_MAILGUN_API_KEY }, /is the API key/],
+    ['REBOUND_WEBHOOK_ALLOW_PRIVATE_TARGETS', { REBOUND_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'maybe' }, /true or false/],
+    ['REBOUND_WEBHOOK_DISABLE_AFTER_HOURS', { REBOUND_WEBHOOK_DISABLE_AFTER_HOURS: '12' }, /between 24/],
+    ['REBOUND_SUPPRESS_AFTER_SOFT_BOUNCES', { REBOUND_SUPPRESS_AFTER_SOFT_BOUNCES: '-1' }, /whole number/],
+  ];
+  for (const [name, env, message] of refused) {
+    it(`stops naming ${name} for ${JSON.stringify(env)}`, () => withDir((dir) => {
+      assert.throws(() => loadConfig(env, { dataDir: dir }), (e: unknown) => e instanceof ConfigError && e.variable === name && message.test(e.message));
+    }));
+  }
+
+  it('has Mailgun off, private webhook targets refused and the soft-bounce rule off by default', () => withDir((dir) => {
+    const c = loadConfig({}, { dataDir: dir });
+    assert.equal(c.mailgun, null);
+    assert.equal(c.mailgunWebhookSigningKey, null);
+    assert.equal(c.webhookAllowPrivateTargets, false);
+    assert.equal(c.webhookDisableAfterHours, 72);
+    assert.equal(c.suppressAfterSoftBounces, 0);
+    assert.equal(c.softBounceWindowDays, 30);
+  }));
+
+  it('reads a Mailgun configuration with the EU region by default', () => withDir((dir) => {
+    const c = loadConfig({ ...MG, REBOUND_MAILGUN_BASE_URL: 'http://127.0.0.1:9999' }, { dataDir: dir });
+    assert.deepEqual(c.mailgun, { apiKey: MG.REBOUND_MAILGUN_API_KEY, domain: 'mg.example.com', region: 'eu', baseUrl: 'http://127.0.0.1:9999' });
+  }));
+});
