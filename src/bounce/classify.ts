@@ -3,7 +3,8 @@
  * The decision order follows Sisimai's reason/find.go (BSD-2-Clause, azumakuniyuki and the sisimai team):
  * first the reasons whose status or text is decisive, then text fragments of the rest, then the status alone.
  */
-import { reasonModule } from './reasons/index.ts';
+import { FragmentMatcher, PairIndex, registerFragments } from './fragments.ts';
+import { REASON_MODULES } from './reasons/index.ts';
 import { reasonOfStatus } from './status-names.ts';
 import type { Reason } from './types.ts';
 
@@ -29,24 +30,49 @@ export interface Verdict {
 const RETRYABLE: ReadonlySet<string> = new Set(['undefined', 'onhold', 'systemerror', 'securityerror', 'expired', 'networkerror', 'hostunknown', 'userunknown']);
 const BEFORE_DATA: ReadonlySet<string> = new Set(['CONN', 'EHLO', 'HELO', 'STARTTLS', 'AUTH', 'MAIL', 'RCPT']);
 
+/**
+ * The probes ask about the same text many times (userunknown alone up to five times per verdict): remember
+ * the answers for the text last asked about. A memo, not state: the answer depends only on the arguments.
+ */
+let memoText = '';
+const memo = new Map<Reason, boolean>();
+
 export function matchesReason(id: Reason, lowerText: string): boolean {
   if (!lowerText) return false;
-  const m = reasonModule(id);
-  if (!m) return false;
-  if (m.exclusions?.some((x) => lowerText.includes(x))) return false;
-  for (const f of m.fragments) if (lowerText.includes(f)) return true;
-  for (const row of m.aligned) if (aligned(lowerText, row)) return true;
-  return false;
+  if (lowerText !== memoText) {
+    memoText = lowerText;
+    memo.clear();
+  }
+  let known = memo.get(id);
+  if (known === undefined) {
+    known = scanReason(id, lowerText);
+    memo.set(id, known);
+  }
+  return known;
 }
 
-function aligned(text: string, row: readonly string[]): boolean {
-  let pos = 0;
-  for (const part of row) {
-    const i = text.indexOf(part, pos);
-    if (i < 0) return false;
-    pos = i + part.length;
-  }
-  return true;
+interface CompiledReason {
+  matcher: FragmentMatcher;
+  exclusions: readonly string[];
+}
+
+/** The reason tables compiled once, on first use (nothing happens at import time). */
+let compiled: ReadonlyMap<Reason, CompiledReason> | null = null;
+const pairIndex = new PairIndex();
+
+function compiledReasons(): ReadonlyMap<Reason, CompiledReason> {
+  if (compiled) return compiled;
+  registerFragments(REASON_MODULES.flatMap((m) => [...m.fragments, ...m.aligned.flat()]));
+  compiled = new Map(REASON_MODULES.map((m) => [m.id, { matcher: new FragmentMatcher(m.fragments, m.aligned), exclusions: m.exclusions ?? [] }]));
+  return compiled;
+}
+
+function scanReason(id: Reason, lowerText: string): boolean {
+  const m = compiledReasons().get(id);
+  if (!m) return false;
+  pairIndex.load(lowerText);
+  if (!m.matcher.test(lowerText, pairIndex)) return false;
+  return !m.exclusions.some((x) => lowerText.includes(x));
 }
 
 type Probe = (f: Fact, text: string, statusReason: Reason | null) => boolean;

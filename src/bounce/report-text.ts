@@ -32,7 +32,21 @@ export const ORIGINAL_MARKERS: readonly string[] = Object.freeze([
   '----- ursprüngliche nachricht -----',
 ]);
 
+/** Single-entry memo: several decoders and every recipient's context ask for the same message's report section. */
+let memoText = '';
+let memoMarkers: readonly string[] | null = null;
+let memoCut = 0;
+
 export function reportSection(text: string, markers: readonly string[] = ORIGINAL_MARKERS): string {
+  if (text !== memoText || markers !== memoMarkers) {
+    memoText = text;
+    memoMarkers = markers;
+    memoCut = cutAt(text, markers);
+  }
+  return text.slice(0, memoCut);
+}
+
+function cutAt(text: string, markers: readonly string[]): number {
   const lower = text.toLowerCase();
   let cut = text.length;
   for (const m of markers) {
@@ -40,7 +54,7 @@ export function reportSection(text: string, markers: readonly string[] = ORIGINA
     while (i > 0 && lower.charCodeAt(i - 1) !== 10 && !/\s/.test(lower[i - 1])) i = lower.indexOf(m, i + 1);
     if (i >= 0 && i < cut && i > 0) cut = i;
   }
-  return text.slice(0, cut);
+  return cut;
 }
 
 /** Addresses that belong to the sender side of the conversation, never the failed recipient. */

@@ -31,13 +31,17 @@ export function parseEntity(text: string, limits: Limits, deadline: Deadline): E
   return parseAt(text, 0, { parts: 0, limits, deadline }, null);
 }
 
-function parseAt(text: string, depth: number, budget: Budget, defaultType: string | null): Entity {
+/**
+ * `shallow`: only the header block. Used for an enclosed message: decoders read the returned original's
+ * headers and text, never its MIME tree, and it is often the largest part of a bounce.
+ */
+function parseAt(text: string, depth: number, budget: Budget, defaultType: string | null, shallow = false): Entity {
   budget.parts++;
   const { headers, bodyStart } = splitHeaders(text, budget.limits.maxHeaderBytes);
   const ct = parseContentType(headers.get('content-type'));
   const type = ct.type || defaultType || 'text/plain';
   const entity: Entity = { headers, type, params: ct.params, rawBody: text.slice(bodyStart), parts: [], enclosed: null, depth };
-  if (depth >= budget.limits.maxDepth || budget.parts >= budget.limits.maxParts || budget.deadline.expired) return entity;
+  if (shallow || depth >= budget.limits.maxDepth || budget.parts >= budget.limits.maxParts || budget.deadline.expired) return entity;
 
   if (type.startsWith('multipart/')) {
     const boundary = ct.params.get('boundary');
@@ -50,7 +54,7 @@ function parseAt(text: string, depth: number, budget: Budget, defaultType: strin
     }
   } else if (ENCLOSING_TYPES.has(type)) {
     const inner = decodeTransfer(entity.rawBody, headers.get('content-transfer-encoding'));
-    entity.enclosed = parseAt(inner.replace(/^\s*\n/, ''), depth + 1, budget, null);
+    entity.enclosed = parseAt(inner.replace(/^\s*\n/, ''), depth + 1, budget, null, true);
   }
   return entity;
 }

@@ -7,6 +7,13 @@ export interface HeaderField {
   name: string;
   /** Unfolded raw value (binary string). */
   raw: string;
+  /** `raw` decoded (charset, encoded words), filled on first use: decoders ask for the same fields many times. */
+  decoded?: string;
+}
+
+function decodedValue(f: HeaderField): string {
+  if (f.decoded === undefined) f.decoded = decodeHeaderValue(f.raw);
+  return f.decoded;
 }
 
 export class Headers {
@@ -15,14 +22,14 @@ export class Headers {
   /** First value of the field, unfolded, with encoded words and raw 8-bit decoded; null when absent. */
   get(name: string): string | null {
     const lower = name.toLowerCase();
-    for (const f of this.fields) if (f.name === lower) return decodeHeaderValue(f.raw);
+    for (const f of this.fields) if (f.name === lower) return decodedValue(f);
     return null;
   }
 
   getAll(name: string): string[] {
     const lower = name.toLowerCase();
     const out: string[] = [];
-    for (const f of this.fields) if (f.name === lower) out.push(decodeHeaderValue(f.raw));
+    for (const f of this.fields) if (f.name === lower) out.push(decodedValue(f));
     return out;
   }
 
@@ -48,6 +55,16 @@ function fieldNameEnd(line: string): number {
   return colon;
 }
 
+/**
+ * ASCII whitespace runs only: on a binary string \s would also match 0xA0, the last byte of many UTF-8
+ * characters. Most values have nothing to collapse; `needsCollapse` spares them the regex.
+ */
+const WHITESPACE_RUN = /[ \t\r\n]+/g;
+
+function needsCollapse(value: string): boolean {
+  return value.includes('  ') || value.includes('\t') || value.includes('\r') || value.includes('\n');
+}
+
 export interface SplitResult {
   headers: Headers;
   /** Offset in the input where the body starts. */
@@ -71,7 +88,8 @@ export function splitHeaders(text: string, maxBytes: number): SplitResult {
   let parts: string[] = [];
   const flush = (): void => {
     if (current) {
-      current.raw = parts.join(' ').replace(/\s+/g, ' ').trim();
+      const joined = parts.length === 1 ? parts[0] : parts.join(' ');
+      current.raw = needsCollapse(joined) ? joined.replace(WHITESPACE_RUN, ' ').trim() : joined;
       fields.push(current);
     }
     current = null;

@@ -27,26 +27,34 @@ export interface ProviderMatch {
   from: string;
 }
 
+/** Each provider's host suffixes without the leading dot, computed once. */
+const BARE_HOSTS: ReadonlyMap<Provider, readonly string[]> = new Map(PROVIDERS.map((p) => [p, p.hosts.map((h) => h.replace(/^\./, ''))]));
+
 function hostIs(p: Provider, host: string): boolean {
-  return !!host && p.hosts.some((h) => host === h.replace(/^\./, '') || host.endsWith(h));
+  if (!host) return false;
+  const bare = BARE_HOSTS.get(p) ?? [];
+  for (let i = 0; i < p.hosts.length; i++) if (host === bare[i] || host.endsWith(p.hosts[i])) return true;
+  return false;
 }
 
 /**
  * Is this report about a host of provider `p`? By the recipient's domain, the remote MTA, a text only its
  * servers write, or — as Sisimai's rhost rules do — the reporting MTA (the provider's own outbound relay).
  */
-function servedBy(p: Provider, remoteMta: string | null, reportingMta: string | null, domain: string, text: string): boolean {
+function servedBy(p: Provider, remoteMta: string, reportingMta: string, domain: string, text: string): boolean {
   if (p.signatures?.some((s) => text.includes(s))) return true;
-  if (hostIs(p, (remoteMta ?? '').toLowerCase())) return true;
+  if (hostIs(p, remoteMta)) return true;
   if (p.domains.some((d) => domain === d || domain.endsWith('.' + d))) return true;
-  return hostIs(p, (reportingMta ?? '').toLowerCase());
+  return hostIs(p, reportingMta);
 }
 
 export function providerReason(remoteMta: string | null, address: string, replyCode: string | null, status: string | null, diagnostic: string, reportingMta: string | null = null): ProviderMatch | null {
   const domain = address.toLowerCase().split('@')[1] ?? '';
   const text = diagnostic.toLowerCase();
+  const remote = (remoteMta ?? '').toLowerCase();
+  const reporting = (reportingMta ?? '').toLowerCase();
   for (const p of PROVIDERS) {
-    if (!servedBy(p, remoteMta, reportingMta, domain, text)) continue;
+    if (!servedBy(p, remote, reporting, domain, text)) continue;
     const coded = p.byCode?.(text);
     if (coded) return { reason: coded, from: `provider:${p.id}:code` };
     for (const [reply, st, fragment, reason] of p.rows) {
