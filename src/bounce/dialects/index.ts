@@ -8,15 +8,20 @@ import dragonfly from './dragonfly.ts';
 import exchange2003 from './exchange2003.ts';
 import exim from './exim.ts';
 import googlegroups from './googlegroups.ts';
+import imailserver from './imailserver.ts';
 import opensmtpd from './opensmtpd.ts';
 import plaintext from './plaintext.ts';
 import postfix from './postfix.ts';
+import powermta from './powermta.ts';
 import qmail from './qmail.ts';
 import sendmail from './sendmail.ts';
+import trendmicro from './trendmicro.ts';
 import v5sendmail from './v5sendmail.ts';
+import verizon from './verizon.ts';
+import x3 from './x3.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix, powermta, x3, imailserver, trendmicro, verizon]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);
