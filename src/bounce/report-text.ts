@@ -26,6 +26,7 @@ export const ORIGINAL_MARKERS: readonly string[] = Object.freeze([
   'content-type: text/rfc822-headers',
   '------------- begin message ------------',
   '--- message headers follow ---',
+  '----- message header follows -----', // Gmail
   'message headers follow.', // DragonFly Mail Agent
   '------=_part', // inline MIME leftovers
   'ursprüngliche nachricht', // German clients

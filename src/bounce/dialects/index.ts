@@ -3,12 +3,18 @@
  * null otherwise); RFC 3464 and RFC 3834 run after them in analyse.ts; `plaintext` is always last.
  */
 import type { Dialect } from '../record.ts';
+import activehunter from './activehunter.ts';
 import amazonses from './amazonses.ts';
+import apachejames from './apachejames.ts';
+import domino from './domino.ts';
 import dragonfly from './dragonfly.ts';
 import exchange2003 from './exchange2003.ts';
 import exim from './exim.ts';
+import fml from './fml.ts';
+import gmail from './gmail.ts';
 import googlegroups from './googlegroups.ts';
 import imailserver from './imailserver.ts';
+import mailmarshal from './mailmarshal.ts';
 import opensmtpd from './opensmtpd.ts';
 import plaintext from './plaintext.ts';
 import postfix from './postfix.ts';
@@ -21,7 +27,7 @@ import verizon from './verizon.ts';
 import x3 from './x3.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix, powermta, x3, imailserver, trendmicro, verizon]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, gmail, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix, powermta, x3, imailserver, trendmicro, verizon, activehunter, apachejames, domino, fml, mailmarshal]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);
