@@ -92,6 +92,23 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
       });
     });
 
+  program.command('rotate-secret-key')
+    .description('re-encrypt every stored password under the current REBOUND_SECRET_KEY (put the old key in REBOUND_PREVIOUS_SECRET_KEYS first)')
+    .option('--json', 'JSON output')
+    .action(async (opts: { json?: boolean }) => {
+      exitCode = await withContext(io, async (ctx) => {
+        const { resealSecrets } = await import('./app/tenants.ts');
+        const r = await resealSecrets(ctx);
+        if (opts.json) io.out.write(JSON.stringify(r) + '\n');
+        else {
+          io.out.write(`Re-encrypted ${r.secrets} stored password(s) of ${r.tenants} hotel(s) under the current key.\n`);
+          if (r.failed.length) io.out.write(`Could not open the stored passwords of: ${r.failed.join(', ')} (is the old key in REBOUND_PREVIOUS_SECRET_KEYS?)\n`);
+          else if (ctx.previousKeys.length) io.out.write('All stored secrets now use the current key; REBOUND_PREVIOUS_SECRET_KEYS can be removed.\n');
+        }
+        return r.failed.length ? 1 : 0;
+      });
+    });
+
   program.command('migrate')
     .description('create or upgrade the database schema (also done automatically at start)')
     .action(async () => {

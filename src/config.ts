@@ -34,6 +34,8 @@ export interface Config {
   maxMessageBytes: number;
   retentionDays: number;
   workerPollMs: number;
+  /** How often hotels' IMAP mailboxes are checked for bounces (own-SMTP route). */
+  imapPollSeconds: number;
   /** Recipients one worker process delivers at the same time. */
   workerConcurrency: number;
   /** How long a worker owns a claimed recipient or notification; renewed while a send is still running. */
@@ -186,6 +188,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     maxMessageBytes: int(env, 'REBOUND_MAX_MESSAGE_BYTES', 20 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     retentionDays: int(env, 'REBOUND_RETENTION_DAYS', 30, 1, 3650),
     workerPollMs: int(env, 'REBOUND_WORKER_POLL_MS', 500, 10, 60_000),
+    imapPollSeconds: int(env, 'REBOUND_IMAP_POLL_SECONDS', 120, 5, 86_400),
     workerConcurrency: int(env, 'REBOUND_WORKER_CONCURRENCY', 8, 1, 256),
     leaseMs: int(env, 'REBOUND_LEASE_SECONDS', 300, 2, 86_400) * 1000,
     metricsToken: env.REBOUND_METRICS_TOKEN?.trim() || null,

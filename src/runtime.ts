@@ -11,6 +11,8 @@ import { createMetrics } from './app/metrics.ts';
 import { startRetention, type RetentionJob } from './app/retention.ts';
 import type { FastifyInstance } from 'fastify';
 
+import { startImapWatchers } from './app/imap-watchers.ts';
+
 export type Role = 'api' | 'worker' | 'smtp' | 'all';
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
@@ -25,14 +27,16 @@ export async function createContext(config: Config, opts: { log?: Logger; db?: D
   const db = opts.db ?? await openDatabase(config.databaseUrl);
   if (opts.migrate !== false) await migrate(db);
   const now = opts.now ?? (() => new Date());
+  const keys = deriveKeys(config.secretKey);
+  const previousKeys = config.previousSecretKeys.map(deriveKeys);
   const ctx: AppContext = {
     db,
     config,
-    keys: deriveKeys(config.secretKey),
-    previousKeys: config.previousSecretKeys.map(deriveKeys),
+    keys,
+    previousKeys,
     log: opts.log ?? createLogger(config.logLevel),
     now,
-    routes: new Routes(config, db, now),
+    routes: new Routes(config, db, now, [keys, ...previousKeys]),
     wake: () => {},
     metrics: createMetrics(),
     listeners: { http: null, smtp: null, worker: null },
@@ -56,6 +60,7 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
   let smtp: InboundListener | null = null;
   let worker: Worker | null = null;
   let retention: RetentionJob | null = null;
+  let imap: ReturnType<typeof startImapWatchers> | null = null;
   const listeners = ctx.listeners ??= { http: null, smtp: null, worker: null };
   if (role === 'all' || role === 'worker') {
     worker = startWorker(ctx, { concurrency: opts.workerConcurrency ?? ctx.config.workerConcurrency });
@@ -63,6 +68,7 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
     listeners.worker = true;
     // Bodies past REBOUND_RETENTION_DAYS are removed by whichever worker runs the job (it is idempotent).
     retention = startRetention(ctx);
+    imap = startImapWatchers(ctx, ctx.config.imapPollSeconds * 1000);
   }
   if (role === 'all' || role === 'smtp') {
     listeners.smtp = false;
@@ -86,6 +92,7 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
       await http?.close();
       await smtp?.close();
       await retention?.stop();
+      await imap?.stop();
       await worker?.stop();
       await ctx.routes.close();
       await ctx.db.close();

@@ -91,6 +91,11 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Pr
     outcome = result.recipients[0]!;
     remoteMta = result.remoteMta;
     remoteId = result.remoteId;
+    // A hotel's own server may refuse the VERP sender; then the hotel's address was used (bounces go to its mailbox).
+    const used = (result as { envelopeFrom?: string }).envelopeFrom;
+    if (used && used !== envelopeFrom) {
+      await ctx.db.kysely.updateTable('recipients').set({ envelope_from: used }).where('id', '=', r.id).execute();
+    }
   } catch (e) {
     const err = e as Error;
     if (err instanceof RouteConfigurationError) {

@@ -37,9 +37,15 @@ const KIND_TO_EVENT: Record<Analysis['kind'], Outcome['type'] | null> = {
  * belongs to. Only reports addressed to a valid VERP token, or to bounces@ quoting the Message-ID of
  * a message we sent, are recorded: a forged bounce cannot mark a guest's address as bad.
  */
-export async function ingestBounce(ctx: AppContext, raw: Buffer, envelope: { from: string; to: string[] }, source: Outcome['source'] = 'bounce'): Promise<IngestResult> {
+export async function ingestBounce(
+  ctx: AppContext, raw: Buffer, envelope: { from: string; to: string[] }, source: Outcome['source'] = 'bounce',
+  opts: { tenantId?: string; onlyKinds?: readonly Analysis['kind'][] } = {},
+): Promise<IngestResult> {
   const analysis = analyse(raw);
   const eventType = KIND_TO_EVENT[analysis.kind];
+  if (opts.onlyKinds && !opts.onlyKinds.includes(analysis.kind)) {
+    return { inboundId: null, kind: analysis.kind, matched: [], refused: `a ${analysis.kind} report is not taken from this source` };
+  }
 
   // Candidates: recipient rows named by VERP tokens, else rows of the message whose Message-ID came back.
   const candidateIds = new Set<string>();
@@ -52,8 +58,11 @@ export async function ingestBounce(ctx: AppContext, raw: Buffer, envelope: { fro
     rows = await ctx.db.kysely.selectFrom('recipients').select(['id', 'address', 'message_id', 'tenant_id'])
       .where('id', 'in', [...candidateIds]).execute();
   } else if (analysis.originalMessageId) {
-    const msg = await ctx.db.kysely.selectFrom('messages').select(['id'])
-      .where('message_id_header', '=', analysis.originalMessageId).executeTakeFirst();
+    let q = ctx.db.kysely.selectFrom('messages').select(['id'])
+      .where('message_id_header', '=', analysis.originalMessageId);
+    // A report found in one hotel's mailbox may only speak about that hotel's messages.
+    if (opts.tenantId) q = q.where('tenant_id', '=', opts.tenantId);
+    const msg = await q.executeTakeFirst();
     if (msg) {
       const all = await ctx.db.kysely.selectFrom('recipients').select(['id', 'address', 'message_id', 'tenant_id'])
         .where('message_id', '=', msg.id).execute();

@@ -26,8 +26,9 @@ export async function prepareNotification(ctx: AppContext, recipientId: string, 
     ])
     .where('recipients.id', '=', recipientId).executeTakeFirst();
   if (!row) return null;
-  const settings = JSON.parse(row.settings_json) as { notifyOnImapBounces?: boolean };
-  if (outcome.source === 'imap' && settings.notifyOnImapBounces === false) return null;
+  const settings = JSON.parse(row.settings_json) as { imap?: { notifyHotel?: boolean } };
+  // A bounce found in the hotel's own mailbox is already in front of the hotel; notify only if it asked to.
+  if (outcome.source === 'imap' && settings.imap?.notifyHotel !== true) return null;
   const language = row.language === 'en' ? 'en' : 'de';
   const reason = (REASONS as readonly string[]).includes(outcome.reason ?? '') ? (outcome.reason as Reason) : 'undefined';
   const id = newId('ntf');

@@ -4,6 +4,8 @@ import type { AppContext } from './context.ts';
 import { iso } from './context.ts';
 import { newId } from '../domain/ids.ts';
 import { ReboundError } from '../errors.ts';
+import { imapWatcherSchema, smtpRouteSchema } from '../domain/smtp-route.ts';
+import { openSecret, sealSecret, type Keys } from '../security/keys.ts';
 
 export const Language = z.enum(['de', 'en']);
 
@@ -16,7 +18,11 @@ export const SenderSchema = z.object({
 export const RelayRouteSchema = z.object({ type: z.literal('relay') }).strict();
 /** Mailgun's HTTP API, with the operator's account (REBOUND_MAILGUN_*). */
 export const MailgunRouteSchema = z.object({ type: z.literal('mailgun') }).strict();
-export const RouteSchema = z.discriminatedUnion('type', [RelayRouteSchema, MailgunRouteSchema]);
+export const RouteSchema = z.discriminatedUnion('type', [RelayRouteSchema, MailgunRouteSchema, smtpRouteSchema]);
+/** On update the password may be left out: the stored one is kept (the API never shows it to send it back). */
+const SmtpRouteUpdateSchema = smtpRouteSchema.extend({ password: smtpRouteSchema.shape.password.optional() });
+export const RouteUpdateSchema = z.discriminatedUnion('type', [RelayRouteSchema, MailgunRouteSchema, SmtpRouteUpdateSchema]);
+const ImapUpdateSchema = imapWatcherSchema.extend({ password: imapWatcherSchema.shape.password.optional() });
 
 export const CreateTenantSchema = z.object({
   name: z.string().trim().min(1).max(200),
@@ -25,6 +31,8 @@ export const CreateTenantSchema = z.object({
   sender: SenderSchema.default({}),
   /** Default: mailgun when Mailgun is configured and no relay is, else relay (see defaultRoute). */
   route: RouteSchema.optional(),
+  /** Optional IMAP watcher on the hotel's mailbox, for bounces that reach the hotel's own address. */
+  imap: imapWatcherSchema.optional(),
 }).strict();
 
 export const UpdateTenantSchema = z.object({
@@ -32,7 +40,9 @@ export const UpdateTenantSchema = z.object({
   notificationEmail: z.email().max(254).optional(),
   language: Language.optional(),
   sender: SenderSchema.optional(),
-  route: RouteSchema.optional(),
+  route: RouteUpdateSchema.optional(),
+  /** null switches the watcher off. */
+  imap: ImapUpdateSchema.nullable().optional(),
 }).strict();
 
 export type CreateTenant = z.infer<typeof CreateTenantSchema>;
@@ -73,6 +83,12 @@ function rowToTenant(row: any): TenantRecord {
 /** The API's view of a tenant: never a secret, only whether one is set. */
 export function publicTenant(t: TenantRecord) {
   const { password, ...route } = t.route as Record<string, unknown>;
+  const imapStored = t.settings.imap as Record<string, unknown> | undefined;
+  let imap: Record<string, unknown> | null = null;
+  if (imapStored) {
+    const { password: imapPassword, ...rest } = imapStored;
+    imap = { ...rest, passwordSet: Boolean(imapPassword) };
+  }
   return {
     id: t.id,
     name: t.name,
@@ -80,6 +96,7 @@ export function publicTenant(t: TenantRecord) {
     language: t.language,
     sender: t.sender,
     route: password === undefined ? route : { ...route, passwordSet: Boolean(password) },
+    imap,
     apiKeyPrefix: t.apiKeyPrefix,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
@@ -101,8 +118,8 @@ export async function createTenant(ctx: AppContext, input: CreateTenant): Promis
     notification_email: input.notificationEmail,
     language: input.language,
     sender_json: JSON.stringify(input.sender),
-    route_json: JSON.stringify(input.route ?? defaultRoute(ctx.config)),
-    settings_json: '{}',
+    route_json: JSON.stringify(sealRoute(ctx.keys, input.route ?? defaultRoute(ctx.config), null)),
+    settings_json: JSON.stringify(input.imap ? { imap: sealImap(ctx.keys, input.imap, undefined) } : {}),
     api_key_hash: hashApiKey(apiKey),
     api_key_prefix: apiKey.slice(0, 12),
     created_at: now,
@@ -129,7 +146,8 @@ export async function updateTenant(ctx: AppContext, id: string, patch: UpdateTen
     ...(patch.notificationEmail !== undefined ? { notification_email: patch.notificationEmail } : {}),
     ...(patch.language !== undefined ? { language: patch.language } : {}),
     ...(patch.sender !== undefined ? { sender_json: JSON.stringify(patch.sender) } : {}),
-    ...(patch.route !== undefined ? { route_json: JSON.stringify(patch.route) } : {}),
+    ...(patch.route !== undefined ? { route_json: JSON.stringify(sealRoute(ctx.keys, patch.route, current.route)) } : {}),
+    ...(patch.imap !== undefined ? { settings_json: JSON.stringify(withImap(current.settings, patch.imap === null ? undefined : sealImap(ctx.keys, patch.imap, current.settings.imap as StoredSecretHolder | undefined))) } : {}),
     updated_at: iso(ctx.now()),
   }).where('id', '=', id).execute();
   return (await getTenant(ctx, id))!;
@@ -139,4 +157,76 @@ export async function tenantByApiKey(ctx: AppContext, apiKey: string): Promise<T
   // Lookup by SHA-256 of a 192-bit random key: no timing oracle worth having, nothing reversible stored.
   const row = await ctx.db.kysely.selectFrom('tenants').selectAll().where('api_key_hash', '=', hashApiKey(apiKey)).executeTakeFirst();
   return row ? rowToTenant(row) : null;
+}
+
+type StoredSecretHolder = { password?: string; [k: string]: unknown };
+
+/**
+ * Passwords are stored sealed (AES-256-GCM, key derived from REBOUND_SECRET_KEY). An update without
+ * a password keeps the stored one, as long as it is for the same kind of route.
+ */
+function sealRoute(keys: Keys, route: z.infer<typeof RouteUpdateSchema>, current: StoredSecretHolder | null): Record<string, unknown> {
+  if (route.type !== 'smtp') return route;
+  if (route.password !== undefined) return { ...route, password: sealSecret(keys, route.password) };
+  if (current?.type === 'smtp' && typeof current.password === 'string') return { ...route, password: current.password };
+  throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'route.password: password is required', 'route.password');
+}
+
+function sealImap(keys: Keys, imap: z.infer<typeof ImapUpdateSchema>, current: StoredSecretHolder | undefined): Record<string, unknown> {
+  if (imap.password !== undefined) return { ...imap, password: sealSecret(keys, imap.password) };
+  if (typeof current?.password === 'string') return { ...imap, password: current.password };
+  throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'imap.password: password is required', 'imap.password');
+}
+
+function withImap(settings: Record<string, unknown>, imap: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { imap: _old, ...rest } = settings;
+  void _old;
+  return imap ? { ...rest, imap } : rest;
+}
+
+/** Opens a stored secret with the current key, or a previous one during a key rotation. */
+export function openStoredSecret(keyring: Keys[], sealed: string): string {
+  let last: unknown;
+  for (const keys of keyring) {
+    try {
+      return openSecret(keys, sealed);
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw new Error(`stored secret cannot be opened with the configured keys (${(last as Error)?.message ?? 'no key'})`);
+}
+
+/**
+ * Re-seals every stored password under the current key (after REBOUND_SECRET_KEY changed and the old
+ * one was put in REBOUND_PREVIOUS_SECRET_KEYS). Returns how many secrets were re-sealed.
+ */
+export async function resealSecrets(ctx: AppContext): Promise<{ tenants: number; secrets: number; failed: string[] }> {
+  const keyring = [ctx.keys, ...ctx.previousKeys];
+  const rows = await ctx.db.kysely.selectFrom('tenants').select(['id', 'route_json', 'settings_json']).execute();
+  let tenants = 0;
+  let secrets = 0;
+  const failed: string[] = [];
+  for (const row of rows) {
+    const route = JSON.parse(row.route_json) as StoredSecretHolder;
+    const settings = JSON.parse(row.settings_json) as { imap?: StoredSecretHolder };
+    let changed = false;
+    try {
+      for (const holder of [route, settings.imap]) {
+        if (!holder || typeof holder.password !== 'string') continue;
+        if (holder.password.split('.')[1] === ctx.keys.keyId) continue;
+        holder.password = sealSecret(ctx.keys, openStoredSecret(keyring, holder.password));
+        secrets++;
+        changed = true;
+      }
+    } catch {
+      failed.push(row.id);
+      continue;
+    }
+    if (changed) {
+      tenants++;
+      await ctx.db.kysely.updateTable('tenants').set({ route_json: JSON.stringify(route), settings_json: JSON.stringify(settings) }).where('id', '=', row.id).execute();
+    }
+  }
+  return { tenants, secrets, failed };
 }

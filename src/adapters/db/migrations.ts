@@ -226,6 +226,18 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.createIndex('events_recipient').on('events').columns(['recipient_id']).execute();
       },
     },
+    // Own-SMTP hotels (issue 5): how far each hotel's IMAP folder has been read (RFC 3501 UIDVALIDITY + UID).
+    '0004_imap': {
+      async up(db: Kysely<any>) {
+        await db.schema.createTable('imap_cursors')
+          .addColumn('tenant_id', 'text', (c) => c.primaryKey())
+          .addColumn('uid_validity', 'text', (c) => c.notNull())
+          .addColumn('last_uid', 'integer', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .execute();
+      },
+    },
   };
 }
 

@@ -198,6 +198,14 @@ export interface CapturedTable {
   raw: Buffer;
 }
 
+export interface ImapCursorTable {
+  tenant_id: string;
+  uid_validity: string;
+  last_uid: number;
+  updated_at: string;
+  last_error: string | null;
+}
+
 export interface Database {
   tenants: TenantTable;
   messages: MessageTable;
@@ -207,6 +215,7 @@ export interface Database {
   notifications: NotificationTable;
   inbound_messages: InboundTable;
   captured_mail: CapturedTable;
+  imap_cursors: ImapCursorTable;
   suppressions: SuppressionTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;

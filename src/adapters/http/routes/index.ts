@@ -4,6 +4,7 @@ import postTenants from './post-tenants.ts';
 import getTenants from './get-tenants.ts';
 import getTenant from './get-tenant.ts';
 import patchTenant from './patch-tenant.ts';
+import postTenantRouteTest from './post-tenant-route-test.ts';
 import postMessages from './post-messages.ts';
 import getMessages from './get-messages.ts';
 import getMessage from './get-message.ts';
@@ -24,7 +25,7 @@ import deleteGuest from './delete-guest.ts';
 /** Every route, in the order the OpenAPI document lists them. */
 export const ROUTES: readonly RouteDef[] = [
   getHealthz, getReadyz, getMetrics,
-  postTenants, getTenants, getTenant, patchTenant,
+  postTenants, getTenants, getTenant, patchTenant, postTenantRouteTest,
   postMessages, getMessages, getMessage,
   getSuppressions, postSuppressions, deleteSuppression,
   postWebhookEndpoints, getWebhookEndpoints, patchWebhookEndpoint, deleteWebhookEndpoint, getWebhookDeliveries,
