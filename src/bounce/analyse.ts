@@ -6,6 +6,7 @@ import type { AnalyseOptions, Limits } from './limits.ts';
 import { Deadline, resolveLimits } from './limits.ts';
 import type { BounceMessage } from './message.ts';
 import { buildMessage } from './message.ts';
+import { decodeTransfer } from './mime/transfer.ts';
 import { providerReason } from './providers/index.ts';
 import type { Decoded, RawRecipient } from './record.ts';
 import { decodeRfc3464 } from './rfc3464.ts';
@@ -72,10 +73,14 @@ function analyseMessage(message: BounceMessage, limits: Limits, deadline: Deadli
   const decoded = decode(message);
   const original = originalOf(message);
   if (!decoded) {
-    // A report forwarded inside another message (nested report): look one level in.
-    const inner = message.root.parts.find((p) => p.enclosed)?.enclosed;
-    if (inner && depth < 2 && !deadline.expired) {
-      void inner;
+    // A report forwarded inside another message (an MTA that wraps the real DSN it received): look one level in.
+    const part = message.root.parts.find((p) => p.type === 'message/rfc822' && p.rawBody.length);
+    if (part && depth < 2 && !deadline.expired) {
+      const inner = buildMessage(decodeTransfer(part.rawBody, part.headers.get('content-transfer-encoding')), limits, deadline);
+      const nested = analyseMessage(inner, limits, deadline, depth + 1);
+      // Only a real report counts: a forwarded ordinary mail must not turn into a bounce by address-guessing.
+      const isReport = inner.deliveryStatus.length > 0 || nested.recipients.some((r) => r.decodedBy !== 'plaintext');
+      if (nested.recipients.length && isReport) return nested;
     }
     return { kind: 'unknown', originalMessageId: original.messageId, original: original.headers, recipients: [] };
   }
