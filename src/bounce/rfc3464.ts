@@ -71,7 +71,10 @@ export function recipientsFromFields(perMessage: FieldMap, perRecipient: FieldMa
     const final = splitTyped(g.get('final-recipient'))[1];
     const orig = splitTyped(g.get('original-recipient'))[1];
     const actual = splitTyped(g.get('x-actual-recipient'))[1];
-    let address = firstAddress(final) ?? firstAddress(actual) ?? firstAddress(orig);
+    // "@relay.example.net:guest@server" (a source route, Sun/Oracle Messaging Server): the route's end is an
+    // internal name; the Original-Recipient is the address the sender used.
+    const routed = final.startsWith('@') && final.includes(':') && firstAddress(orig);
+    let address = routed || (firstAddress(final) ?? firstAddress(actual) ?? firstAddress(orig));
     if (!address && final) address = cleanAddress(final);
     if (!address) continue;
     const [diagnosticType, diagnosticCode] = splitTyped(g.get('diagnostic-code'));
