@@ -24,7 +24,7 @@ for (const db of await databaseKinds()) {
     const settled = (key: string, id: string) => eventually(async () => {
       const m = (await rebound.api('GET', `/v1/messages/${id}`, { token: key })).body;
       return m.recipients.every((r: any) => !['queued', 'deferred'].includes(r.status)) ? m : null;
-    }, 10_000, `message ${id} settled`);
+    }, 20_000, `message ${id} settled`);
     const suppressed = async (key: string, address?: string) =>
       (await rebound.api('GET', `/v1/suppressions${address ? `?address=${encodeURIComponent(address)}` : ''}`, { token: key })).body.data as any[];
     const relayedTo = (address: string) => relay.mails.filter((m) => m.to.includes(address)).length;
@@ -35,7 +35,7 @@ for (const db of await databaseKinds()) {
       });
       rebound = await startRebound({
         db,
-        env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${relay.port}`, REBOUND_SUPPRESS_AFTER_SOFT_BOUNCES: '2', REBOUND_SOFT_BOUNCE_WINDOW_DAYS: '7' },
+        env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${relay.port}`, REBOUND_SUPPRESS_AFTER_SOFT_BOUNCES: '2', REBOUND_SOFT_BOUNCE_WINDOW_DAYS: '7', REBOUND_RETRY_BASE_SECONDS: '1', REBOUND_RETRY_MAX_SECONDS: '2' },
       });
       const a = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel Alpenblick', notificationEmail: 'rezeption@alpenblick.example.com' } });
       const g = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Gasthof Post', notificationEmail: 'info@gasthof.example.com' } });
