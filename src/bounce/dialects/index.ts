@@ -10,6 +10,7 @@ import domino from './domino.ts';
 import courier from './courier.ts';
 import dragonfly from './dragonfly.ts';
 import exchange2003 from './exchange2003.ts';
+import exchange2007 from './exchange2007.ts';
 import exim from './exim.ts';
 import ezweb from './ezweb.ts';
 import fml from './fml.ts';
@@ -30,7 +31,7 @@ import x3 from './x3.ts';
 import zoho from './zoho.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, gmail, zoho, ezweb, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix, powermta, x3, imailserver, trendmicro, verizon, activehunter, apachejames, domino, fml, mailmarshal, courier]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, gmail, zoho, ezweb, exchange2007, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix, powermta, x3, imailserver, trendmicro, verizon, activehunter, apachejames, domino, fml, mailmarshal, courier]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);
