@@ -44,6 +44,9 @@ export async function startInboundSmtp(ctx: AppContext, opts: { host: string; po
     socketTimeout: 60_000,
     closeTimeout: 5_000,
     logger: false,
+    // The client's reverse DNS name is never used (bounces are trusted by VERP token, not by host),
+    // and a lookup per connection stalls ingest where the resolver is slow or absent.
+    disableReverseLookup: true,
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
       checkRecipient(address.address).then((err) => callback(err), (e) => {
         ctx.log.error({ err: (e as Error).message }, 'inbound RCPT check failed');

@@ -1,0 +1,214 @@
+/**
+ * `npm run bench [-- --n 20000] [--ingest-n N] [--only ceiling,sqlite,pg1,pg2,ingest]`
+ *
+ * Send pipeline: N messages through POST /v1/messages to delivery into a local SMTP sink (a separate
+ * process), end to end, on SQLite (one `serve --role all` process) and on PostgreSQL (one API process
+ * and 1 or 2 worker processes). Beside it, in the same run, the ceiling: nodemailer sending the same
+ * messages straight to the same sink, no database, at the workers' concurrency. Bounce ingest: N DSNs
+ * through the inbound SMTP listener to stored events and queued notifications. Peak RSS (VmHWM) of
+ * every process. Loopback only.
+ */
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nodemailer from 'nodemailer';
+import { loadConfig } from '../src/config.ts';
+import { createContext, createLogger } from '../src/runtime.ts';
+import { createTenant } from '../src/app/tenants.ts';
+import { composeMessage } from '../src/app/send-message.ts';
+import { verpAddress } from '../src/security/verp.ts';
+import { newId } from '../src/domain/ids.ts';
+import { createPostgresDatabase, postgresAvailable } from '../test/helpers/databases.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1]! : fallback; };
+const N = Number(arg('n', '20000'));
+const INGEST_N = Number(arg('ingest-n', String(N)));
+const ONLY = new Set(arg('only', 'ceiling,sqlite,pg1,pg2,ingest').split(','));
+const CONCURRENCY = 8; // REBOUND_WORKER_CONCURRENCY default; the ceiling uses the same
+const API_CLIENTS = 32;
+const ADMIN = 'bench-admin-token-0123456789';
+const SECRET = 'bench-secret-key-0123456789abcdef-not-for-production';
+const DOMAIN = 'notifications.example.com';
+
+interface Row { name: string; msgsPerS: number; ratio?: string; p50?: number; p99?: number; rss: string; note?: string }
+const rows: Row[] = [];
+
+function peakRssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try { return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024; } catch { return 0; }
+}
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0; };
+
+async function startSink(): Promise<{ child: ChildProcess; port: number; count(): Promise<{ deliveries: number; distinct: number; lastAt: number }>; reset(): Promise<void> }> {
+  const child = fork(join(root, 'bench', 'sink.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((r) => child.once('message', (m: any) => r(m.port)));
+  const ask = <T>(cmd: string) => new Promise<T>((r) => { child.once('message', (m: any) => r(m)); child.send({ cmd }); });
+  return { child, port, count: () => ask('count'), reset: async () => { await ask('reset'); } };
+}
+
+function spawnRebound(role: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string | null; smtpPort: number | null }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'rebound.js'), 'serve', '--role', role], {
+    env: { ...process.env, REBOUND_HTTP_PORT: '0', REBOUND_SMTP_PORT: '0', REBOUND_ADMIN_TOKEN: ADMIN, REBOUND_SECRET_KEY: SECRET, REBOUND_NOTIFICATIONS_DOMAIN: DOMAIN, REBOUND_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('Rebound is running') && /Database/.test(err)) {
+        resolve({ child, url: /HTTP API\s+(http:\/\/\S+)/.exec(err)?.[1] ?? null, smtpPort: Number(/Inbound SMTP\s+\S+:(\d+)/.exec(err)?.[1]) || null });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`rebound ${role} exited ${code}: ${err}`)));
+  });
+}
+
+async function stopAll(children: ChildProcess[]) {
+  await Promise.all(children.map((c) => new Promise<void>((r) => { if (c.exitCode !== null) return r(); c.once('exit', () => r()); c.kill('SIGTERM'); })));
+}
+
+const sampleBody = (i: number) => ({
+  to: `guest-${i}@example.net`, subject: `Ihre Buchungsbestätigung ${i}`,
+  text: `Guten Tag,\n\nwir bestätigen Ihre Buchung Nr. ${i} vom 12. bis 15. März.\n\n`.repeat(8),
+  reference: `booking-${i}`,
+});
+
+async function ceiling(sink: Awaited<ReturnType<typeof startSink>>) {
+  await sink.reset();
+  // The same messages as the pipeline builds them, composed beforehand: this measures only the sending.
+  const ctx = await createContext(loadConfig({ REBOUND_DATABASE_URL: 'sqlite::memory:', REBOUND_ADMIN_TOKEN: ADMIN, REBOUND_SECRET_KEY: SECRET, REBOUND_NOTIFICATIONS_DOMAIN: DOMAIN }, { dataDir: mkdtempSync(join(tmpdir(), 'rb-bench-')) }), { log: createLogger('silent') });
+  const { tenant } = await createTenant(ctx, { name: 'Hotel Bench', notificationEmail: 'rezeption@hotel.example.com', language: 'de', sender: {}, route: { type: 'relay' } });
+  const raws: Buffer[] = [];
+  for (let i = 0; i < N; i++) raws.push(await composeMessage(ctx, tenant, sampleBody(i) as any, `<${newId('msg')}@${DOMAIN}>`, new Date()));
+  await ctx.db.close();
+  // Pooled connections, one per lane, as Rebound's relay transport sends.
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: CONCURRENCY, maxMessages: 1000 });
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < N) { const i = next++; await transport.sendMail({ envelope: { from: `bounces+x@${DOMAIN}`, to: [`guest-${i}@example.net`] }, raw: raws[i]! }); }
+  }));
+  const s = (performance.now() - t0) / 1000;
+  transport.close();
+  rows.push({ name: `ceiling: nodemailer → sink, no database (${CONCURRENCY} parallel)`, msgsPerS: N / s, rss: `bench ${peakRssMb(process.pid).toFixed(0)}` });
+  return N / s;
+}
+
+async function pipeline(name: string, sink: Awaited<ReturnType<typeof startSink>>, kind: 'sqlite' | 'pg', workers: number, ceilingRate: number) {
+  await sink.reset();
+  const dataDir = mkdtempSync(join(tmpdir(), 'rb-bench-'));
+  let dropPg: (() => Promise<void>) | null = null;
+  let url: string;
+  if (kind === 'pg') { const pg = await createPostgresDatabase(); url = pg.url; dropPg = pg.drop; } else url = `sqlite:${join(dataDir, 'rebound.sqlite')}`;
+  const env = { REBOUND_DATABASE_URL: url, REBOUND_RELAY_URL: `smtp://127.0.0.1:${sink.port}`, REBOUND_DATA_DIR: dataDir, REBOUND_WORKER_CONCURRENCY: String(CONCURRENCY) };
+  const procs: { role: string; child: ChildProcess }[] = [];
+  let baseUrl: string;
+  if (kind === 'sqlite') {
+    const all = await spawnRebound('all', env);
+    procs.push({ role: 'all', child: all.child });
+    baseUrl = all.url!;
+  } else {
+    const api = await spawnRebound('api', env); // migrates first
+    procs.push({ role: 'api', child: api.child });
+    baseUrl = api.url!;
+    for (let w = 0; w < workers; w++) procs.push({ role: 'worker', child: (await spawnRebound('worker', env)).child });
+  }
+  const tenant = await (await fetch(`${baseUrl}/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Hotel Bench', notificationEmail: 'rezeption@hotel.example.com' }) })).json() as { apiKey: string };
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  const wall0 = Date.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: API_CLIENTS }, async () => {
+    while (next < N) {
+      const i = next++;
+      const s = performance.now();
+      const res = await fetch(`${baseUrl}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(sampleBody(i)) });
+      await res.arrayBuffer();
+      if (res.status !== 202) throw new Error(`POST /v1/messages answered ${res.status}`);
+      latencies.push(performance.now() - s);
+    }
+  }));
+  const acceptedS = (performance.now() - t0) / 1000;
+  let c = await sink.count();
+  while (c.distinct < N) { await new Promise((r) => setTimeout(r, 100)); c = await sink.count(); }
+  const s = (c.lastAt - wall0) / 1000;
+  const rss = procs.map((p) => `${p.role} ${peakRssMb(p.child.pid).toFixed(0)}`).join(', ') + `, sink ${peakRssMb(sink.child.pid).toFixed(0)}`;
+  await stopAll(procs.map((p) => p.child));
+  await dropPg?.();
+  rmSync(dataDir, { recursive: true, force: true });
+  rows.push({ name, msgsPerS: N / s, ratio: `${((N / s / ceilingRate) * 100).toFixed(0)} %`, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), rss, note: `API accepted ${(N / acceptedS).toFixed(0)}/s; ${c.deliveries - c.distinct} duplicates` });
+}
+
+function dsn(verp: string, recipient: string, messageId: string): string {
+  return [
+    'From: MAILER-DAEMON@mx.example.net (Mail Delivery System)', `To: ${verp}`, 'Subject: Undelivered Mail Returned to Sender',
+    'Auto-Submitted: auto-replied', 'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"', '',
+    '--B', 'Content-Type: text/plain', '', 'Your message could not be delivered.', '',
+    '--B', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.example.net', '',
+    `Final-Recipient: rfc822; ${recipient}`, 'Action: failed', 'Status: 5.1.1', 'Remote-MTA: dns; mx.example.net',
+    `Diagnostic-Code: smtp; 550 5.1.1 <${recipient}>: Recipient address rejected: User unknown in virtual mailbox table`, '',
+    '--B', 'Content-Type: text/rfc822-headers', '', `Message-ID: ${messageId}`, `To: ${recipient}`, 'Subject: Ihre Buchung', '', '--B--', '',
+  ].join('\r\n');
+}
+
+async function ingest() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rb-bench-'));
+  const url = `sqlite:${join(dataDir, 'rebound.sqlite')}`;
+  const config = loadConfig({ REBOUND_DATABASE_URL: url, REBOUND_ADMIN_TOKEN: ADMIN, REBOUND_SECRET_KEY: SECRET, REBOUND_NOTIFICATIONS_DOMAIN: DOMAIN }, { dataDir });
+  const ctx = await createContext(config, { log: createLogger('silent') });
+  const { tenant } = await createTenant(ctx, { name: 'Hotel Bench', notificationEmail: 'rezeption@hotel.example.com', language: 'de', sender: {}, route: { type: 'relay' } });
+  // Seed N sent messages, one recipient each, directly (the send pipeline is measured above).
+  const targets: { verp: string; address: string; messageId: string }[] = [];
+  const at = new Date().toISOString();
+  for (let b = 0; b < INGEST_N; b += 500) {
+    await ctx.db.kysely.transaction().execute(async (trx) => {
+      const messages = []; const recipients = [];
+      for (let i = b; i < Math.min(INGEST_N, b + 500); i++) {
+        const id = newId('msg'); const rid = newId('rcp'); const address = `guest-${i}@example.net`; const header = `<${id}@${DOMAIN}>`;
+        messages.push({ id, tenant_id: tenant.id, message_id_header: header, idempotency_key: null, request_hash: null, subject: `Ihre Buchung ${i}`, from_header: 'Hotel Bench <no-reply@notifications.example.com>', reference: null, metadata_json: '{}', route_kind: 'relay', status: 'sent', created_at: at, updated_at: at, content_deleted_at: null });
+        recipients.push({ id: rid, message_id: id, tenant_id: tenant.id, address, kind: 'to', status: 'sent', attempts: 1, next_attempt_at: null, lease_until: null, first_attempt_at: at, envelope_from: null, reply_code: '250', status_code: null, reason: null, diagnostic: null, remote_mta: null, updated_at: at });
+        targets.push({ verp: verpAddress(ctx.keys.verp, rid, DOMAIN), address, messageId: header });
+      }
+      await trx.insertInto('messages').values(messages).execute();
+      await trx.insertInto('recipients').values(recipients).execute();
+    });
+  }
+  const smtp = await spawnRebound('smtp', { REBOUND_DATABASE_URL: url, REBOUND_DATA_DIR: dataDir });
+  const raws = targets.map((t) => dsn(t.verp, t.address, t.messageId));
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.smtpPort!, secure: false, ignoreTLS: true, pool: true, maxConnections: CONCURRENCY, maxMessages: Infinity });
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY * 2 }, async () => {
+    while (next < INGEST_N) { const i = next++; await transport.sendMail({ envelope: { from: '', to: [targets[i]!.verp] }, raw: raws[i]! }); }
+  }));
+  const s = (performance.now() - t0) / 1000;
+  transport.close();
+  const events = await ctx.db.kysely.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).where('type', '=', 'bounced').executeTakeFirst();
+  const notes = await ctx.db.kysely.selectFrom('notifications').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst();
+  const rss = `smtp ${peakRssMb(smtp.child.pid).toFixed(0)}`;
+  await stopAll([smtp.child]);
+  await ctx.db.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  rows.push({ name: `bounce ingest, SQLite: ${INGEST_N} DSNs via inbound SMTP (${CONCURRENCY} connections)`, msgsPerS: INGEST_N / s, rss, note: `${events?.n} bounce events, ${notes?.n} notifications queued; goal ≥ 1000/s` });
+}
+
+const sink = await startSink();
+console.error(`bench: N=${N}, ${cpus().length} CPUs, Node ${process.version}`);
+let ceilingRate = 0;
+if (ONLY.has('ceiling') || ONLY.has('sqlite') || ONLY.has('pg1') || ONLY.has('pg2')) { console.error('… ceiling'); ceilingRate = await ceiling(sink); }
+if (ONLY.has('sqlite')) { console.error('… SQLite'); await pipeline('send pipeline, SQLite (one process, role all)', sink, 'sqlite', 1, ceilingRate); }
+const pg = await postgresAvailable();
+if (pg && ONLY.has('pg1')) { console.error('… PostgreSQL, 1 worker'); await pipeline('send pipeline, PostgreSQL (API + 1 worker)', sink, 'pg', 1, ceilingRate); }
+if (pg && ONLY.has('pg2')) { console.error('… PostgreSQL, 2 workers'); await pipeline('send pipeline, PostgreSQL (API + 2 workers)', sink, 'pg', 2, ceilingRate); }
+if (!pg) console.error('PostgreSQL not available: PostgreSQL rows skipped');
+if (ONLY.has('ingest')) { console.error('… bounce ingest'); await ingest(); }
+sink.child.disconnect();
+
+console.log(`\nRebound benchmark — N=${N}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}\n`);
+console.log('| run | msg/s | of ceiling | API p50 ms | API p99 ms | peak RSS MB | note |');
+console.log('|---|---:|---:|---:|---:|---|---|');
+for (const r of rows) console.log(`| ${r.name} | ${r.msgsPerS.toFixed(0)} | ${r.ratio ?? ''} | ${r.p50?.toFixed(1) ?? ''} | ${r.p99?.toFixed(1) ?? ''} | ${r.rss} | ${r.note ?? ''} |`);
