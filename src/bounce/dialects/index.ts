@@ -6,9 +6,11 @@ import type { Dialect } from '../record.ts';
 import activehunter from './activehunter.ts';
 import amazonses from './amazonses.ts';
 import apachejames from './apachejames.ts';
+import biglobe from './biglobe.ts';
 import domino from './domino.ts';
 import courier from './courier.ts';
 import dragonfly from './dragonfly.ts';
+import einsundeins from './einsundeins.ts';
 import exchange2003 from './exchange2003.ts';
 import exchange2007 from './exchange2007.ts';
 import exim from './exim.ts';
@@ -31,7 +33,7 @@ import x3 from './x3.ts';
 import zoho from './zoho.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, gmail, zoho, ezweb, exchange2007, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix, powermta, x3, imailserver, trendmicro, verizon, activehunter, apachejames, domino, fml, mailmarshal, courier]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, gmail, zoho, ezweb, exchange2007, einsundeins, biglobe, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix, powermta, x3, imailserver, trendmicro, verizon, activehunter, apachejames, domino, fml, mailmarshal, courier]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);
