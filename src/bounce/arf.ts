@@ -10,8 +10,23 @@ export function isFeedbackReport(message: BounceMessage): boolean {
   return ct.includes('report-type=feedback-report') || ct.includes('report-type="feedback-report"');
 }
 
+/**
+ * A one-click unsubscribe sent by a mail client on the guest's behalf (Apple Mail marks it
+ * "X-Apple-Unsubscribe: true"): not an ARF report, but the same verdict, an opt-out by its sender.
+ */
+function decodeUnsubscribeRequest(message: BounceMessage): Decoded | null {
+  if ((message.headers.get('x-apple-unsubscribe') ?? '').trim().toLowerCase() !== 'true') return null;
+  const address = firstAddress(message.headers.get('from')) ?? firstAddress(message.headers.get('reply-to'));
+  if (!address) return null;
+  return {
+    decodedBy: 'arf',
+    kind: 'feedback',
+    recipients: [{ address, action: null, status: null, diagnosticCode: message.text.trim().slice(0, 1000) || null, hint: 'feedback', hintFrom: 'arf:unsubscribe-request', feedbackType: 'opt-out' }],
+  };
+}
+
 export function decodeArf(message: BounceMessage): Decoded | null {
-  if (!isFeedbackReport(message)) return null;
+  if (!isFeedbackReport(message)) return decodeUnsubscribeRequest(message);
   const report = message.feedbackReports[0] ?? '';
   const fields = parseDeliveryStatus(report);
   const all = new Map<string, string>(fields.perMessage);
