@@ -57,11 +57,14 @@ export function providerReason(remoteMta: string | null, address: string, replyC
     if (!servedBy(p, remote, reporting, domain, text)) continue;
     const coded = p.byCode?.(text);
     if (coded) return { reason: coded, from: `provider:${p.id}:code` };
-    for (const [reply, st, fragment, reason] of p.rows) {
-      if (reply && reply !== replyCode) continue;
-      if (st && st !== status) continue;
-      if (fragment && !text.includes(fragment)) continue;
-      return { reason, from: `provider:${p.id}` };
+    const remoteRows = p.remoteRows && hostIs(p, remote) ? p.remoteRows : [];
+    for (const rows of [remoteRows, p.rows]) {
+      for (const [reply, st, fragment, reason] of rows) {
+        if (reply && reply !== replyCode) continue;
+        if (st && st !== status) continue;
+        if (fragment && !text.includes(fragment)) continue;
+        return { reason, from: `provider:${p.id}` };
+      }
     }
   }
   return null;

@@ -14,6 +14,11 @@ export interface Provider {
   signatures?: readonly string[];
   rows: readonly ProviderRow[];
   /**
+   * Rows that apply only when the refusing server itself is the provider's (its host name matches `hosts`),
+   * as Sisimai's rhost rules do: the same text relayed by someone else is left to the generic engine.
+   */
+  remoteRows?: readonly ProviderRow[];
+  /**
    * For providers that put a numbered error code in their text (Orange "LPN007_416", Spectrum "AUP#In-1310"):
    * reads the code from the lower-case text and returns its reason, or null. Tried before `rows`.
    */
