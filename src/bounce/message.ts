@@ -13,6 +13,8 @@ export interface BounceMessage {
   root: Entity;
   /** Decoded human-readable text, LF line endings, enclosed messages left out. */
   text: string;
+  /** `text` lower-cased, computed on first use and shared: many dialects look for case-insensitive markers. */
+  readonly lowerText: string;
   /** Bodies of message/delivery-status parts (RFC 3464), decoded, in document order. */
   deliveryStatus: string[];
   /** Bodies of message/feedback-report parts (RFC 5965). */
@@ -97,12 +99,18 @@ export function buildMessage(binary: string, limits: Limits, deadline: Deadline)
     }
   }
 
+  const text = normalise(texts.join('\n'));
+  let lowerText: string | null = null;
   return {
     headers: root.headers,
     subject: (root.headers.get('subject') ?? '').toLowerCase(),
     from: (root.headers.get('from') ?? '').toLowerCase(),
     root,
-    text: normalise(texts.join('\n')),
+    text,
+    get lowerText(): string {
+      lowerText ??= text.toLowerCase();
+      return lowerText;
+    },
     deliveryStatus,
     feedbackReports,
     original: originalHeaders,

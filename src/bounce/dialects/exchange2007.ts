@@ -71,16 +71,19 @@ const NDR_CODES: ReadonlyMap<string, Reason> = new Map<string, Reason>([
   ['QUEUE.Expired', 'expired'], // 550 4.4.7 QUEUE.Expired; message expired
 ]);
 
-function isExchangeNdr(message: BounceMessage, lowerText: string): boolean {
+function isExchangeNdr(message: BounceMessage): boolean {
   let evidence = 0;
   const subject = message.subject.trim();
   if (SUBJECTS.some((s) => subject.startsWith(s))) evidence++;
   if (message.from.includes('postmaster@outlook.com') || message.from.includes('.onmicrosoft.com') || message.from.includes('microsoftexchange')) evidence++;
   if (message.headers.has('x-ms-exchange-message-is-ndr')) evidence++;
   if (message.headers.has('content-language')) evidence++;
+  // Nothing in the headers: only Exchange's component codes (written in this case) justify reading the text.
+  if (!evidence && !message.text.includes('RESOLVER.') && !message.text.includes('QUEUE.')) return false;
+  const lowerText = message.lowerText;
+  if (!OPENINGS.some((o) => lowerText.includes(o))) return false;
   if (lowerText.includes(' resolver.') || lowerText.includes(' queue.') || lowerText.includes('#5') || lowerText.includes('#4')) evidence++;
-  if (OPENINGS.some((o) => lowerText.includes(o))) evidence++;
-  return evidence >= 2 && OPENINGS.some((o) => lowerText.includes(o));
+  return evidence >= 1;
 }
 
 interface Block {
@@ -90,8 +93,7 @@ interface Block {
 }
 
 function decode(message: BounceMessage): Decoded | null {
-  const lowerText = message.text.toLowerCase();
-  if (!isExchangeNdr(message, lowerText)) return null;
+  if (!isExchangeNdr(message)) return null;
 
   const lines = message.text.split('\n');
   let i = lines.findIndex((l) => OPENINGS.some((o) => l.trim().toLowerCase().startsWith(o)));

@@ -39,9 +39,9 @@ function isEzweb(message: BounceMessage): boolean {
   let evidence = 0;
   if (message.from.includes('postmaster@ezweb.ne.jp') || message.from.includes('postmaster@au.com')) evidence++;
   if (message.subject.trim() === 'mail system error - returned mail') evidence++;
-  if (message.headers.getAll('received').some((r) => r.includes('ezweb.ne.jp (EZweb Mail) with') || r.includes('.au.com ('))) evidence++;
   const id = message.headers.get('message-id') ?? '';
   if (id.includes('.ezweb.ne.jp>') || id.includes('.au.com>')) evidence++;
+  if (evidence === 1 && message.headers.getAll('received').some((r) => r.includes('ezweb.ne.jp (EZweb Mail) with') || r.includes('.au.com ('))) evidence++;
   return evidence >= 2;
 }
 
