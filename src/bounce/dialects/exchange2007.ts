@@ -125,19 +125,25 @@ function decode(message: BounceMessage): Decoded | null {
     }
   }
 
-  // Newer reports without an address line name the recipient under "Original Message Details".
-  if (!blocks.some((b) => b.address)) {
-    const m = /^\s*(?:recipient address|empfängeradresse)\s*:\s*(\S+@\S+)/im.exec(message.text);
-    const address = m ? firstAddress(m[1]) : null;
-    if (!address) return null;
-    if (blocks.length) blocks[0].address = address;
-    else blocks.push({ address, replies: [], remoteMta: remote });
-  }
-
   const dsn = message.deliveryStatus.flatMap((body) => {
     const { perMessage, perRecipient } = parseDeliveryStatus(body);
     return recipientsFromFields(perMessage, perRecipient);
   });
+
+  if (!blocks.some((b) => b.address)) {
+    // Newer reports name no address line: the delivery-status part lists every recipient with its own reply;
+    // a single reported error without one belongs to the recipient under "Original Message Details".
+    if (dsn.length > 1 || (dsn.length === 1 && !blocks.length)) {
+      for (const d of dsn) blocks.push({ address: d.address, replies: d.diagnosticCode ? [d.diagnosticCode] : [], remoteMta: d.remoteMta ?? remote });
+      blocks.splice(0, blocks.length - dsn.length);
+    } else {
+      const m = /^\s*(?:recipient address|empfängeradresse)\s*:\s*(\S+@\S+)/im.exec(message.text);
+      const address = firstAddress(m?.[1]) ?? dsn[0]?.address ?? null;
+      if (!address) return null;
+      if (blocks.length) blocks[0].address = address;
+      else blocks.push({ address, replies: [], remoteMta: remote });
+    }
+  }
 
   const recipients: RawRecipient[] = [];
   for (const b of blocks) {
