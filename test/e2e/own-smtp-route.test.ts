@@ -154,6 +154,8 @@ describe("a hotel's own SMTP server as its route", () => {
     const check = new ImapFlow({ host: '127.0.0.1', port: dovecot.port, secure: false, auth: { user: dovecot.username, pass: dovecot.password }, logger: false });
     await check.connect();
     const inbox = await check.status('INBOX', { messages: true });
+    assert.ok(inbox, 'INBOX status');
+    assert.ok(inbox, 'INBOX status');
     assert.equal(inbox.messages, 1, 'the guest question stayed in the inbox');
     await check.logout();
     await new Promise((r) => setTimeout(r, 300));
