@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import http from 'node:http';
 import nodemailer from 'nodemailer';
 import { loadConfig } from '../src/config.ts';
 import { createContext, createLogger } from '../src/runtime.ts';
@@ -41,6 +42,15 @@ function peakRssMb(pid: number | undefined): number {
   if (!pid) return 0;
   try { return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024; } catch { return 0; }
 }
+/** CPU seconds (user + system) a child has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch { return 0; }
+}
+const ownCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0; };
 
 async function startSink(): Promise<{ child: ChildProcess; port: number; count(): Promise<{ deliveries: number; distinct: number; lastAt: number }>; reset(): Promise<void> }> {
@@ -51,7 +61,9 @@ async function startSink(): Promise<{ child: ChildProcess; port: number; count()
 }
 
 function spawnRebound(role: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string | null; smtpPort: number | null }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'rebound.js'), 'serve', '--role', role], {
+  // BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the Rebound processes.
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bin', 'rebound.js'), 'serve', '--role', role], {
     env: { ...process.env, REBOUND_HTTP_PORT: '0', REBOUND_SMTP_PORT: '0', REBOUND_ADMIN_TOKEN: ADMIN, REBOUND_SECRET_KEY: SECRET, REBOUND_NOTIFICATIONS_DOMAIN: DOMAIN, REBOUND_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -59,6 +71,7 @@ function spawnRebound(role: string, env: Record<string, string>): Promise<{ chil
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (c: Buffer) => {
       err += c.toString();
+      if (process.env.BENCH_CHILD_STDERR) process.stderr.write(c);
       if (err.includes('Rebound is running') && /Database/.test(err)) {
         resolve({ child, url: /HTTP API\s+(http:\/\/\S+)/.exec(err)?.[1] ?? null, smtpPort: Number(/Inbound SMTP\s+\S+:(\d+)/.exec(err)?.[1]) || null });
       }
@@ -87,6 +100,7 @@ async function ceiling(sink: Awaited<ReturnType<typeof startSink>>) {
   await ctx.db.close();
   // Pooled connections, one per lane, as Rebound's relay transport sends.
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: CONCURRENCY, maxMessages: 1000 });
+  const cpu0 = { sink: cpuSeconds(sink.child.pid), bench: ownCpu() };
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -94,8 +108,26 @@ async function ceiling(sink: Awaited<ReturnType<typeof startSink>>) {
   }));
   const s = (performance.now() - t0) / 1000;
   transport.close();
-  rows.push({ name: `ceiling: nodemailer → sink, no database (${CONCURRENCY} parallel)`, msgsPerS: N / s, rss: `bench ${peakRssMb(process.pid).toFixed(0)}` });
+  const cpu = `CPU ms/msg: nodemailer ${((ownCpu() - cpu0.bench) * 1000 / N).toFixed(2)}, sink ${((cpuSeconds(sink.child.pid) - cpu0.sink) * 1000 / N).toFixed(2)}`;
+  rows.push({ name: `ceiling: nodemailer → sink, no database (${CONCURRENCY} parallel)`, msgsPerS: N / s, rss: `bench ${peakRssMb(process.pid).toFixed(0)}`, note: cpu });
   return N / s;
+}
+
+/**
+ * The load generator shares the 2 cores with Rebound, so it must be lean: global fetch (undici) cost
+ * 1.7 ms of CPU per request here, node:http over keep-alive connections (one per client) a fraction of that.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: API_CLIENTS });
+function post(url: string, apiKey: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 async function pipeline(name: string, sink: Awaited<ReturnType<typeof startSink>>, kind: 'sqlite' | 'pg', workers: number, ceilingRate: number) {
@@ -119,6 +151,7 @@ async function pipeline(name: string, sink: Awaited<ReturnType<typeof startSink>
   }
   const tenant = await (await fetch(`${baseUrl}/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Hotel Bench', notificationEmail: 'rezeption@hotel.example.com' }) })).json() as { apiKey: string };
   const latencies: number[] = [];
+  const cpu0 = { procs: procs.map((p) => cpuSeconds(p.child.pid)), sink: cpuSeconds(sink.child.pid), bench: ownCpu() };
   const t0 = performance.now();
   const wall0 = Date.now();
   let next = 0;
@@ -126,9 +159,8 @@ async function pipeline(name: string, sink: Awaited<ReturnType<typeof startSink>
     while (next < N) {
       const i = next++;
       const s = performance.now();
-      const res = await fetch(`${baseUrl}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(sampleBody(i)) });
-      await res.arrayBuffer();
-      if (res.status !== 202) throw new Error(`POST /v1/messages answered ${res.status}`);
+      const status = await post(`${baseUrl}/v1/messages`, tenant.apiKey, JSON.stringify(sampleBody(i)));
+      if (status !== 202) throw new Error(`POST /v1/messages answered ${status}`);
       latencies.push(performance.now() - s);
     }
   }));
@@ -136,11 +168,15 @@ async function pipeline(name: string, sink: Awaited<ReturnType<typeof startSink>
   let c = await sink.count();
   while (c.distinct < N) { await new Promise((r) => setTimeout(r, 100)); c = await sink.count(); }
   const s = (c.lastAt - wall0) / 1000;
+  // CPU per message of each process over the run: on 2 cores the load generator and the sink compete with Rebound.
+  const perMsg = (sec: number) => ((sec * 1000) / N).toFixed(2);
+  const cpu = procs.map((p, i) => `${p.role} ${perMsg(cpuSeconds(p.child.pid) - cpu0.procs[i]!)}`).join(', ')
+    + `, sink ${perMsg(cpuSeconds(sink.child.pid) - cpu0.sink)}, load generator ${perMsg(ownCpu() - cpu0.bench)}`;
   const rss = procs.map((p) => `${p.role} ${peakRssMb(p.child.pid).toFixed(0)}`).join(', ') + `, sink ${peakRssMb(sink.child.pid).toFixed(0)}`;
   await stopAll(procs.map((p) => p.child));
   await dropPg?.();
   rmSync(dataDir, { recursive: true, force: true });
-  rows.push({ name, msgsPerS: N / s, ratio: `${((N / s / ceilingRate) * 100).toFixed(0)} %`, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), rss, note: `API accepted ${(N / acceptedS).toFixed(0)}/s; ${c.deliveries - c.distinct} duplicates` });
+  rows.push({ name, msgsPerS: N / s, ratio: `${((N / s / ceilingRate) * 100).toFixed(0)} %`, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), rss, note: `API accepted ${(N / acceptedS).toFixed(0)}/s; ${c.deliveries - c.distinct} duplicates; CPU ms/msg: ${cpu}` });
 }
 
 function dsn(verp: string, recipient: string, messageId: string): string {

@@ -2,7 +2,7 @@ import type { AppContext } from './context.ts';
 import { iso } from './context.ts';
 import { recordOutcome } from './record-outcome.ts';
 import { classifyReply } from './classify.ts';
-import { getTenant } from './tenants.ts';
+import { getTenant, rowToTenant } from './tenants.ts';
 import { nextRetryDelayMs } from '../domain/backoff.ts';
 import { verpAddress } from '../security/verp.ts';
 import { RouteConfigurationError, type RecipientOutcome } from '../adapters/transports/types.ts';
@@ -31,7 +31,7 @@ export async function claimDueRecipients(ctx: AppContext, limit: number): Promis
   // A worker owns the claimed rows until the lease (REBOUND_LEASE_SECONDS); if it dies, another
   // worker takes them after it. The value is unique to this claim, so a late write is recognised.
   const lease = newLeaseValue(ctx);
-  return await ctx.db.kysely.transaction().execute(async (trx) => {
+  return await ctx.db.write(async (trx) => {
     let q = trx.selectFrom('recipients').select('id')
       .where('status', 'in', ['queued', 'deferred'])
       .where('next_attempt_at', 'is not', null)
@@ -51,11 +51,22 @@ export async function claimDueRecipients(ctx: AppContext, limit: number): Promis
 /** One delivery attempt for one recipient, through the tenant's route, recorded as one outcome. */
 export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Promise<void> {
   let lease = r.lease_until;
+  // The message, its content and its hotel in one read.
   const message = await ctx.db.kysely.selectFrom('messages')
     .leftJoin('message_contents', 'message_contents.message_id', 'messages.id')
-    .select(['messages.id', 'messages.message_id_header', 'messages.created_at', 'message_contents.raw'])
+    .leftJoin('tenants', 'tenants.id', 'messages.tenant_id')
+    .select([
+      'messages.id', 'messages.message_id_header', 'messages.created_at', 'message_contents.raw',
+      'tenants.id as t_id', 'tenants.name as t_name', 'tenants.notification_email as t_notification_email', 'tenants.language as t_language',
+      'tenants.sender_json as t_sender_json', 'tenants.route_json as t_route_json', 'tenants.settings_json as t_settings_json',
+      'tenants.api_key_prefix as t_api_key_prefix', 'tenants.created_at as t_created_at', 'tenants.updated_at as t_updated_at',
+    ])
     .where('messages.id', '=', r.message_id).executeTakeFirst();
-  const tenant = await getTenant(ctx, r.tenant_id);
+  const tenant = message?.t_id ? rowToTenant({
+    id: message.t_id, name: message.t_name, notification_email: message.t_notification_email, language: message.t_language,
+    sender_json: message.t_sender_json, route_json: message.t_route_json, settings_json: message.t_settings_json,
+    api_key_prefix: message.t_api_key_prefix, created_at: message.t_created_at, updated_at: message.t_updated_at,
+  }) : await getTenant(ctx, r.tenant_id);
   const startedAt = ctx.now();
   const firstAttemptAt = r.first_attempt_at ?? iso(startedAt);
   const envelopeFrom = verpAddress(ctx.keys.verp, r.id, ctx.config.notificationsDomain);
@@ -63,9 +74,9 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Pr
   // that waited in a claimed batch past its lease may have been taken by another worker meanwhile;
   // then that worker sends it, not this one.
   const renewed = lease ? newLeaseValue(ctx, lease) : null;
-  const started = await ctx.db.kysely.updateTable('recipients')
+  const started = await ctx.db.write((trx) => trx.updateTable('recipients')
     .set({ attempts: r.attempts + 1, first_attempt_at: firstAttemptAt, envelope_from: envelopeFrom, lease_until: renewed })
-    .where('id', '=', r.id).where('lease_until', '=', lease).executeTakeFirst();
+    .where('id', '=', r.id).where('lease_until', '=', lease).executeTakeFirst());
   if (Number(started.numUpdatedRows) !== 1) return;
   lease = renewed;
 

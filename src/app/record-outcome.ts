@@ -79,7 +79,7 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
   let prepared: PreparedNotification | null = null;
   if (outcome.type === 'bounced') prepared = await prepareNotification(ctx, recipientId, outcome);
 
-  return await ctx.db.kysely.transaction().execute(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
+  return await ctx.db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
     await opts.guard?.(trx);
     const row = await trx.selectFrom('recipients').selectAll().where('id', '=', recipientId).executeTakeFirst();
     if (!row) throw new Error(`recipient ${recipientId} not found`);

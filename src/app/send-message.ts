@@ -128,7 +128,7 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
 
   let status: Status = 'queued';
   try {
-    status = await ctx.db.kysely.transaction().execute(async (trx) => {
+    status = await ctx.db.write(async (trx) => {
       // Read in the same transaction as the insert: an address suppressed a moment ago is not attempted.
       const suppressions = await activeSuppressions(trx, tenant.id, unique.map((r) => r.email));
       const rows = unique.map((r) => {

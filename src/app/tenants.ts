@@ -65,7 +65,7 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-function rowToTenant(row: any): TenantRecord {
+export function rowToTenant(row: any): TenantRecord {
   return {
     id: row.id,
     name: row.name,
@@ -150,13 +150,38 @@ export async function updateTenant(ctx: AppContext, id: string, patch: UpdateTen
     ...(patch.imap !== undefined ? { settings_json: JSON.stringify(withImap(current.settings, patch.imap === null ? undefined : sealImap(ctx.keys, patch.imap, current.settings.imap as StoredSecretHolder | undefined))) } : {}),
     updated_at: iso(ctx.now()),
   }).where('id', '=', id).execute();
+  forgetCachedTenants(ctx);
   return (await getTenant(ctx, id))!;
+}
+
+/**
+ * Tenants by API-key hash, kept for a few seconds: every API request authenticates, and reading and
+ * parsing the row was a measurable part of a request. Changes made through this process (PATCH,
+ * secret re-sealing) clear the cache at once; another API process sees them within TENANT_CACHE_MS.
+ * Unknown keys are never cached, so a new hotel's key works at once.
+ */
+const TENANT_CACHE_MS = 5000;
+const TENANT_CACHE_MAX = 10_000;
+const tenantsByKeyHash = new WeakMap<object, Map<string, { tenant: TenantRecord; until: number }>>();
+
+export function forgetCachedTenants(ctx: AppContext): void {
+  tenantsByKeyHash.delete(ctx.db);
 }
 
 export async function tenantByApiKey(ctx: AppContext, apiKey: string): Promise<TenantRecord | null> {
   // Lookup by SHA-256 of a 192-bit random key: no timing oracle worth having, nothing reversible stored.
-  const row = await ctx.db.kysely.selectFrom('tenants').selectAll().where('api_key_hash', '=', hashApiKey(apiKey)).executeTakeFirst();
-  return row ? rowToTenant(row) : null;
+  const hash = hashApiKey(apiKey);
+  let cache = tenantsByKeyHash.get(ctx.db);
+  if (!cache) tenantsByKeyHash.set(ctx.db, cache = new Map());
+  const now = Date.now();
+  const hit = cache.get(hash);
+  if (hit && hit.until > now) return hit.tenant;
+  const row = await ctx.db.kysely.selectFrom('tenants').selectAll().where('api_key_hash', '=', hash).executeTakeFirst();
+  if (!row) return null;
+  const tenant = rowToTenant(row);
+  if (cache.size >= TENANT_CACHE_MAX) cache.clear();
+  cache.set(hash, { tenant, until: now + TENANT_CACHE_MS });
+  return tenant;
 }
 
 type StoredSecretHolder = { password?: string; [k: string]: unknown };
@@ -228,5 +253,6 @@ export async function resealSecrets(ctx: AppContext): Promise<{ tenants: number;
       await ctx.db.kysely.updateTable('tenants').set({ route_json: JSON.stringify(route), settings_json: JSON.stringify(settings) }).where('id', '=', row.id).execute();
     }
   }
+  forgetCachedTenants(ctx);
   return { tenants, secrets, failed };
 }

@@ -9,6 +9,19 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdPrefix = 'htl' | 'msg' | 'rcp' | 'evt' | 'ntf' | 'inb' | 'sup' | 'whe' | 'whd' | 'wha';
 
+/** Random bytes drawn from a pooled buffer: one call into the CSPRNG per 409 ids instead of one per id. */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function random10(): Buffer {
+  if (poolAt + 10 > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  const b = pool.subarray(poolAt, poolAt + 10);
+  poolAt += 10;
+  return b;
+}
+
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = '';
   let t = now;
@@ -16,7 +29,7 @@ export function newId(prefix: IdPrefix, now = Date.now()): string {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(10);
+  const bytes = random10();
   let rand = '';
   let acc = 0;
   let bits = 0;
