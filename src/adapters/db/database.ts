@@ -26,6 +26,10 @@ export async function openDatabase(url: string): Promise<Db> {
     const pg = await import('pg');
     const Pool = pg.default.Pool;
     const pool = new Pool({ connectionString: url, max: 10 });
+    // An idle pooled connection can be cut by the server (restart, failover, pg_terminate_backend); pg
+    // then emits 'error' on the pool, which would crash the process if nobody listened. The pool drops
+    // that client and the next query opens a new connection, so noting it is enough.
+    pool.on('error', (e) => { process.emitWarning(`PostgreSQL idle connection lost: ${e.message}`, { code: 'REBOUND_DB_IDLE_ERROR' }); });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, dialect: 'postgres', write: (fn) => kysely.transaction().execute(fn), close: () => kysely.destroy() };
   }
