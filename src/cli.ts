@@ -168,8 +168,8 @@ async function serve(role: Role, io: Io): Promise<number> {
     say(`  Database        ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
     if (!config.relayUrl) say('  Outbound mail   NO RELAY CONFIGURED — mail is kept in the local capture mailbox, nothing leaves this machine (see `rebound captured`; set REBOUND_RELAY_URL to send).');
     else say(`  Outbound mail   relay ${config.relayUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
-    if (config.adminTokenGenerated) say(`  Admin token     ${config.adminToken}   (generated, stored in ${config.dataDir}/admin-token)`);
-    if (config.secretKeyGenerated) say(`  Secret key      generated, stored in ${config.dataDir}/secret-key (set REBOUND_SECRET_KEY in production)`);
+    if (config.adminTokenGenerated) say(`  Admin token     ${config.adminToken}   (${config.adminTokenNew ? 'generated, stored in' : 'from'} ${config.dataDir}/admin-token)`);
+    if (config.secretKeyGenerated) say(`  Secret key      ${config.secretKeyNew ? 'generated, stored in' : 'from'} ${config.dataDir}/secret-key (set REBOUND_SECRET_KEY in production)`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

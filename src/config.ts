@@ -17,9 +17,15 @@ export interface Config {
   /** Platform smarthost; null = local capture mailbox (nothing leaves the machine). */
   relayUrl: string | null;
   adminToken: string;
+  /** True when the token lives in the data folder (no REBOUND_ADMIN_TOKEN); adminTokenNew: made by this start. */
   adminTokenGenerated: boolean;
+  adminTokenNew: boolean;
   secretKey: string;
   secretKeyGenerated: boolean;
+  secretKeyNew: boolean;
+  /** PEM files for STARTTLS on the inbound listener; without them STARTTLS is not offered. */
+  smtpTlsKeyFile: string | null;
+  smtpTlsCertFile: string | null;
   /** Previous secret keys, still accepted for decrypting and VERP checks during a rotation. */
   previousSecretKeys: string[];
   /** A temporary failure becomes final after this long (RFC 5321 §4.5.4.1 suggests 4–5 days). */
@@ -119,24 +125,38 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
 
   let adminToken = env.REBOUND_ADMIN_TOKEN?.trim() ?? '';
   let adminTokenGenerated = false;
+  let adminTokenNew = false;
   if (adminToken) {
     if (adminToken.length < 16) throw new ConfigError('REBOUND_ADMIN_TOKEN', 'must be at least 16 characters');
   } else {
     const g = generatedFile(dataDir, 'admin-token', () => `rb_admin_${randomBytes(24).toString('base64url')}`);
     adminToken = g.value;
     adminTokenGenerated = true;
+    adminTokenNew = g.generated;
   }
 
   let secretKey = env.REBOUND_SECRET_KEY ?? '';
   let secretKeyGenerated = false;
+  let secretKeyNew = false;
   if (secretKey) {
     if (secretKey.length < 32) throw new ConfigError('REBOUND_SECRET_KEY', 'must be at least 32 characters');
   } else {
-    secretKey = generatedFile(dataDir, 'secret-key', () => randomBytes(32).toString('base64url')).value;
+    const g = generatedFile(dataDir, 'secret-key', () => randomBytes(32).toString('base64url'));
+    secretKey = g.value;
     secretKeyGenerated = true;
+    secretKeyNew = g.generated;
   }
   const previousSecretKeys = (env.REBOUND_PREVIOUS_SECRET_KEYS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const k of previousSecretKeys) if (k.length < 32) throw new ConfigError('REBOUND_PREVIOUS_SECRET_KEYS', 'each key must be at least 32 characters');
+
+  const smtpTlsKeyFile = env.REBOUND_SMTP_TLS_KEY_FILE?.trim() || null;
+  const smtpTlsCertFile = env.REBOUND_SMTP_TLS_CERT_FILE?.trim() || null;
+  if (Boolean(smtpTlsKeyFile) !== Boolean(smtpTlsCertFile)) {
+    throw new ConfigError(smtpTlsKeyFile ? 'REBOUND_SMTP_TLS_CERT_FILE' : 'REBOUND_SMTP_TLS_KEY_FILE', 'set both REBOUND_SMTP_TLS_KEY_FILE and REBOUND_SMTP_TLS_CERT_FILE, or neither');
+  }
+  for (const [name, file] of [['REBOUND_SMTP_TLS_KEY_FILE', smtpTlsKeyFile], ['REBOUND_SMTP_TLS_CERT_FILE', smtpTlsCertFile]] as const) {
+    if (file && !existsSync(file)) throw new ConfigError(name, `file not found: ${file}`);
+  }
 
   const logLevel = env.REBOUND_LOG_LEVEL?.trim() || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -177,8 +197,12 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     relayUrl,
     adminToken,
     adminTokenGenerated,
+    adminTokenNew,
     secretKey,
     secretKeyGenerated,
+    secretKeyNew,
+    smtpTlsKeyFile,
+    smtpTlsCertFile,
     previousSecretKeys,
     maxRetryAgeSeconds: int(env, 'REBOUND_MAX_RETRY_AGE_SECONDS', 4 * 24 * 3600, 1, 30 * 24 * 3600),
     retryBaseMs: int(env, 'REBOUND_RETRY_BASE_SECONDS', 30, 1, 3600) * 1000,

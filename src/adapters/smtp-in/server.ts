@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../../app/context.ts';
 import { ingestBounce, isCatchAllBounceAddress, recipientIdFromVerp } from '../../app/ingest-bounce.ts';
@@ -20,6 +21,9 @@ function smtpError(code: number, text: string): Error {
 
 export async function startInboundSmtp(ctx: AppContext, opts: { host: string; port: number }): Promise<InboundListener> {
   const maxBytes = ctx.config.maxInboundBytes;
+  const tls = ctx.config.smtpTlsKeyFile && ctx.config.smtpTlsCertFile
+    ? { key: readFileSync(ctx.config.smtpTlsKeyFile), cert: readFileSync(ctx.config.smtpTlsCertFile) }
+    : null;
 
   async function checkRecipient(address: string): Promise<Error | null> {
     if (isCatchAllBounceAddress(ctx, address)) return null;
@@ -37,6 +41,9 @@ export async function startInboundSmtp(ctx: AppContext, opts: { host: string; po
     // Bounces arrive from MTAs, which never authenticate.
     authOptional: true,
     disabledCommands: ['AUTH'],
+    // STARTTLS only with the operator's certificate: smtp-server's built-in one is a long-expired
+    // self-signed placeholder, and offering it would only make careful senders fall back or complain.
+    ...(tls ? { key: tls.key, cert: tls.cert } : { hideSTARTTLS: true }),
     // Advertised SIZE (RFC 1870) and enforced below while streaming: a huge message is cut off, not buffered.
     size: maxBytes,
     maxClients: 200,
