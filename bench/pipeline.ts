@@ -216,12 +216,14 @@ async function ingest() {
   const smtp = await spawnRebound('smtp', { REBOUND_DATABASE_URL: url, REBOUND_DATA_DIR: dataDir });
   const raws = targets.map((t) => dsn(t.verp, t.address, t.messageId));
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.smtpPort!, secure: false, ignoreTLS: true, pool: true, maxConnections: CONCURRENCY, maxMessages: Infinity });
+  const cpu0 = { smtp: cpuSeconds(smtp.child.pid), bench: ownCpu() };
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: CONCURRENCY * 2 }, async () => {
     while (next < INGEST_N) { const i = next++; await transport.sendMail({ envelope: { from: '', to: [targets[i]!.verp] }, raw: raws[i]! }); }
   }));
   const s = (performance.now() - t0) / 1000;
+  const cpu = `CPU ms/DSN: smtp ${((cpuSeconds(smtp.child.pid) - cpu0.smtp) * 1000 / INGEST_N).toFixed(2)}, sender ${((ownCpu() - cpu0.bench) * 1000 / INGEST_N).toFixed(2)}`;
   transport.close();
   const events = await ctx.db.kysely.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).where('type', '=', 'bounced').executeTakeFirst();
   const notes = await ctx.db.kysely.selectFrom('notifications').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst();
@@ -229,7 +231,7 @@ async function ingest() {
   await stopAll([smtp.child]);
   await ctx.db.close();
   rmSync(dataDir, { recursive: true, force: true });
-  rows.push({ name: `bounce ingest, SQLite: ${INGEST_N} DSNs via inbound SMTP (${CONCURRENCY} connections)`, msgsPerS: INGEST_N / s, rss, note: `${events?.n} bounce events, ${notes?.n} notifications queued; goal ≥ 1000/s` });
+  rows.push({ name: `bounce ingest, SQLite: ${INGEST_N} DSNs via inbound SMTP (${CONCURRENCY} connections)`, msgsPerS: INGEST_N / s, rss, note: `${events?.n} bounce events, ${notes?.n} notifications queued; ${cpu}; goal ≥ 1000/s` });
 }
 
 const sink = await startSink();

@@ -101,7 +101,7 @@ export async function eraseGuest(ctx: AppContext, tenantId: string, rawAddress: 
     report.recipients = rows.length;
 
     const notifications = await trx.updateTable('notifications')
-      .set({ raw: EMPTY, raw_deleted_at: now })
+      .set({ raw: EMPTY, facts_json: null, raw_deleted_at: now })
       .where('recipient_id', 'in', recipientIds).executeTakeFirst();
     report.notifications = Number(notifications.numUpdatedRows);
     const notificationIds = (await trx.selectFrom('notifications').select('id').where('recipient_id', 'in', recipientIds).execute()).map((n) => n.id);

@@ -77,14 +77,20 @@ export async function ingestBounce(
   }
 
   const inboundId = newId('inb');
-  await ctx.db.kysely.insertInto('inbound_messages').values({
+  const inbound = {
     id: inboundId, tenant_id: rows[0]!.tenant_id, received_at: iso(ctx.now()), envelope_from: envelope.from,
     envelope_to: envelope.to.join(', '), kind: analysis.kind, raw, analysis_json: JSON.stringify(analysis),
-  }).execute();
+  };
 
   const matched: IngestResult['matched'] = [];
-  if (!eventType) return { inboundId, kind: analysis.kind, matched, refused: 'the report could not be understood; kept for inspection' };
+  if (!eventType) {
+    await ctx.db.kysely.insertInto('inbound_messages').values(inbound).execute();
+    return { inboundId, kind: analysis.kind, matched, refused: 'the report could not be understood; kept for inspection' };
+  }
 
+  // The report is stored in the transaction of its first outcome (one commit, not two); if that
+  // transaction fails, neither is stored and the sender is told to try again.
+  let inboundStored = false;
   for (const row of rows) {
     const verdict = pickVerdict(analysis.recipients, row.address, rows.length === 1);
     const result = await recordOutcome(ctx, row.id, {
@@ -101,7 +107,8 @@ export async function ingestBounce(
       dedupeKey: `inbound:${row.id}:${eventType}:${verdict?.status ?? ''}:${hashText(verdict?.diagnosticCode ?? analysis.kind)}`,
       details: { decodedBy: verdict?.decodedBy ?? null, reasonFrom: verdict?.reasonFrom ?? null, action: verdict?.action ?? null, feedbackType: verdict?.feedbackType ?? null },
       bounceRaw: raw,
-    });
+    }, inboundStored ? {} : { guard: async (trx) => { await trx.insertInto('inbound_messages').values(inbound).execute(); } });
+    inboundStored = true;
     if (result.applied && result.status === 'bounced') ctx.metrics?.bounces.inc({ reason: verdict?.reason ?? 'undefined', source });
     matched.push({ recipientId: row.id, messageId: row.message_id, type: eventType, applied: result.applied, duplicate: result.duplicate });
   }

@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { AppContext } from './context.ts';
+import type { Database } from '../adapters/db/schema.ts';
 import { iso } from './context.ts';
 import type { Outcome } from './record-outcome.ts';
 import { newId } from '../domain/ids.ts';
@@ -9,51 +11,98 @@ import { REASONS } from '../bounce/types.ts';
 import { holdLease, newLeaseValue, renewLease } from './lease.ts';
 import { redactAddresses } from './redact.ts';
 
-export interface PreparedNotification {
-  id: string;
+/**
+ * What a bounce notification is rendered from, stored with the outbox row (`facts_json`) in the
+ * outcome's transaction. Rendering (MIME, HTML, the attached bounce) happens when the notification is
+ * sent: it was a third of the time it took to take in a bounce, and the outbox row is just as durable.
+ */
+export interface StoredNotificationFacts {
+  language: 'de' | 'en';
+  hotelName: string;
   to: string;
-  raw: Buffer;
+  guestAddress: string;
+  originalSubject: string;
+  originalMessageId: string;
+  sentAt: string;
+  failedAt: string;
+  reference: string | null;
+  diagnostic: string | null;
+  statusCode: string | null;
+  replyCode: string | null;
+  remoteMta: string | null;
+  reason: Reason;
+  /** The bounce as received is attached from inbound_messages at send time. */
+  inboundId: string | null;
+  /** A bounce that was not stored as an inbound message, base64 (no source passes one today). */
+  bounceBase64?: string;
 }
 
-/** Renders the hotel's notification for a final failure of one recipient. */
-export async function prepareNotification(ctx: AppContext, recipientId: string, outcome: Outcome): Promise<PreparedNotification | null> {
-  const row = await ctx.db.kysely.selectFrom('recipients')
-    .innerJoin('messages', 'messages.id', 'recipients.message_id')
-    .innerJoin('tenants', 'tenants.id', 'recipients.tenant_id')
+/** The facts of the hotel's notification for a final failure of one recipient; null when none is due. */
+export async function notificationFacts(
+  trx: Transaction<Database>, recipient: { message_id: string; tenant_id: string; address: string }, outcome: Outcome, failedAt: string,
+): Promise<StoredNotificationFacts | null> {
+  const row = await trx.selectFrom('messages')
+    .innerJoin('tenants', 'tenants.id', 'messages.tenant_id')
     .select([
-      'recipients.address', 'messages.subject', 'messages.message_id_header', 'messages.created_at', 'messages.reference',
+      'messages.subject', 'messages.message_id_header', 'messages.created_at', 'messages.reference',
       'tenants.name', 'tenants.notification_email', 'tenants.language', 'tenants.settings_json',
     ])
-    .where('recipients.id', '=', recipientId).executeTakeFirst();
+    .where('messages.id', '=', recipient.message_id).executeTakeFirst();
   if (!row) return null;
   const settings = JSON.parse(row.settings_json) as { imap?: { notifyHotel?: boolean } };
   // A bounce found in the hotel's own mailbox is already in front of the hotel; notify only if it asked to.
   if (outcome.source === 'imap' && settings.imap?.notifyHotel !== true) return null;
-  const language = row.language === 'en' ? 'en' : 'de';
   const reason = (REASONS as readonly string[]).includes(outcome.reason ?? '') ? (outcome.reason as Reason) : 'undefined';
-  const id = newId('ntf');
-  const raw = await renderNotification({
-    language,
-    timeZone: ctx.config.timeZone,
+  return {
+    language: row.language === 'en' ? 'en' : 'de',
     hotelName: row.name,
-    notificationsDomain: ctx.config.notificationsDomain,
-    notificationId: id,
     to: row.notification_email,
-    guestAddress: row.address,
+    guestAddress: recipient.address,
     originalSubject: row.subject,
     originalMessageId: row.message_id_header,
     sentAt: row.created_at,
-    failedAt: iso(ctx.now()),
+    failedAt,
     reference: row.reference,
     diagnostic: outcome.diagnostic,
     statusCode: outcome.statusCode,
     replyCode: outcome.replyCode,
     remoteMta: outcome.remoteMta,
     reason,
-    explanation: explainReason(reason, language),
-    bounce: outcome.bounceRaw ?? null,
+    inboundId: outcome.inboundId ?? null,
+    ...(outcome.bounceRaw && !outcome.inboundId ? { bounceBase64: outcome.bounceRaw.toString('base64') } : {}),
+  };
+}
+
+/** Renders a notification stored as facts, with the bounce attached (if it is still kept). */
+export async function renderStoredNotification(ctx: AppContext, id: string, factsJson: string): Promise<Buffer> {
+  const f = JSON.parse(factsJson) as StoredNotificationFacts;
+  let bounce: Buffer | null = f.bounceBase64 ? Buffer.from(f.bounceBase64, 'base64') : null;
+  if (!bounce && f.inboundId) {
+    const inbound = await ctx.db.kysely.selectFrom('inbound_messages').select('raw').where('id', '=', f.inboundId).executeTakeFirst();
+    // Removed by retention or erasure before the notification went out: sent without the attachment.
+    bounce = inbound && inbound.raw.length > 0 ? Buffer.from(inbound.raw) : null;
+  }
+  return await renderNotification({
+    language: f.language,
+    timeZone: ctx.config.timeZone,
+    hotelName: f.hotelName,
+    notificationsDomain: ctx.config.notificationsDomain,
+    notificationId: id,
+    to: f.to,
+    guestAddress: f.guestAddress,
+    originalSubject: f.originalSubject,
+    originalMessageId: f.originalMessageId,
+    sentAt: f.sentAt,
+    failedAt: f.failedAt,
+    reference: f.reference,
+    diagnostic: f.diagnostic,
+    statusCode: f.statusCode,
+    replyCode: f.replyCode,
+    remoteMta: f.remoteMta,
+    reason: f.reason,
+    explanation: explainReason(f.reason, f.language),
+    bounce,
   });
-  return { id, to: row.notification_email, raw };
 }
 
 /** Notifications are retried for this long before they are marked failed (and shown as such). */
@@ -72,10 +121,11 @@ export async function sendDueNotifications(ctx: AppContext, limit = 20): Promise
     let result: 'sent' | 'retry' | 'failed';
     let error: string | null = null;
     try {
+      const raw = n.raw.length === 0 && n.facts_json ? await renderStoredNotification(ctx, n.id, n.facts_json) : n.raw;
       const sent = await ctx.routes.platform().send({
         envelopeFrom: '',
         envelopeTo: [n.to_address],
-        raw: n.raw,
+        raw,
         messageId: `<${n.id}@${ctx.config.notificationsDomain}>`,
         reference: n.id,
       });

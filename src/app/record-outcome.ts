@@ -4,7 +4,9 @@ import { iso } from './context.ts';
 import type { Database, RecipientTable } from '../adapters/db/schema.ts';
 import { newId } from '../domain/ids.ts';
 import { summarise, type EventType, type Status } from '../domain/status.ts';
-import { prepareNotification, type PreparedNotification } from './notify-hotel.ts';
+import { notificationFacts } from './notify-hotel.ts';
+
+const NOT_RENDERED = Buffer.alloc(0);
 import { softBounceThresholdReached, suppressAddress } from './suppressions.ts';
 import { enqueueWebhooks } from './webhook-outbox.ts';
 
@@ -28,7 +30,10 @@ export interface Outcome {
   details?: Record<string, unknown>;
   /** For deferrals the worker retries itself: when. Null = someone else (the relay) retries. */
   nextAttemptAt?: string | null;
-  /** The bounce as received, attached to the hotel's notification. */
+  /**
+   * The bounce as received, attached to the hotel's notification: read back from inbound_messages by
+   * `inboundId` when the notification is sent (kept in the notification's facts only without one).
+   */
   bounceRaw?: Buffer | null;
 }
 
@@ -74,11 +79,6 @@ type Trx = Transaction<Database>;
  * `expectedLease` guards against a worker whose lease ran out writing over a newer attempt.
  */
 export async function recordOutcome(ctx: AppContext, recipientId: string, outcome: Outcome, opts: RecordOptions = {}): Promise<RecordResult> {
-  // Build the notification outside the transaction (rendering is async and CPU-bound); it is only
-  // stored if this outcome turns out to be the first final failure.
-  let prepared: PreparedNotification | null = null;
-  if (outcome.type === 'bounced') prepared = await prepareNotification(ctx, recipientId, outcome);
-
   return await ctx.db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
     await opts.guard?.(trx);
     const row = await trx.selectFrom('recipients').selectAll().where('id', '=', recipientId).executeTakeFirst();
@@ -112,11 +112,14 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     if (target) await refreshMessageStatus(trx, row.message_id, now);
 
     let notificationQueued = false;
-    if (target === 'bounced' && prepared) {
+    // The hotel's notification, stored as its facts (rendered when sent), in this transaction: it
+    // exists exactly when the final failure does, and the unique recipient_id keeps it to one.
+    const facts = target === 'bounced' ? await notificationFacts(trx, row, outcome, now) : null;
+    if (facts) {
       const inserted = await trx.insertInto('notifications').values({
-        id: prepared.id, tenant_id: row.tenant_id, recipient_id: row.id, message_id: row.message_id,
-        to_address: prepared.to, status: 'pending', attempts: 0, next_attempt_at: now, lease_until: null,
-        raw: prepared.raw, last_error: null, created_at: now, sent_at: null,
+        id: newId('ntf'), tenant_id: row.tenant_id, recipient_id: row.id, message_id: row.message_id,
+        to_address: facts.to, status: 'pending', attempts: 0, next_attempt_at: now, lease_until: null,
+        raw: NOT_RENDERED, facts_json: JSON.stringify(facts), last_error: null, created_at: now, sent_at: null,
       }).onConflict((oc) => oc.column('recipient_id').doNothing()).executeTakeFirst();
       notificationQueued = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
     }

@@ -57,7 +57,7 @@ export async function applyRetention(ctx: AppContext): Promise<RetentionReport> 
       .where('raw_deleted_at', 'is', null).where('created_at', '<', cutoff).where('status', '!=', 'pending')
       .limit(BATCH).execute()).map((r) => r.id);
     if (ids.length === 0) break;
-    await k.updateTable('notifications').set({ raw: EMPTY, raw_deleted_at: nowIso }).where('id', 'in', ids).execute();
+    await k.updateTable('notifications').set({ raw: EMPTY, facts_json: null, raw_deleted_at: nowIso }).where('id', 'in', ids).execute();
     report.notificationBodies += ids.length;
     if (ids.length < BATCH) break;
   }

@@ -59,12 +59,20 @@ const LABELS = {
   },
 } as const;
 
+/** Creating an Intl.DateTimeFormat costs ~0.4 ms; one per language and time zone is kept. */
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatTime(isoTime: string, language: Language, timeZone: string): string {
   const d = new Date(isoTime);
-  const text = new Intl.DateTimeFormat(language === 'de' ? 'de-AT' : 'en-GB', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
-  }).format(d);
-  return text;
+  const key = `${language}|${timeZone}`;
+  let format = timeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language === 'de' ? 'de-AT' : 'en-GB', {
+      timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+    });
+    if (timeFormats.size < 100) timeFormats.set(key, format);
+  }
+  return format.format(d);
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -238,6 +238,13 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           .execute();
       },
     },
+    // Speed (issue 6): a bounce notification is stored as the facts it is rendered from and rendered
+    // when it is sent, not inside the outcome's transaction; `raw` stays empty until then.
+    '0005_notification_facts': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('notifications').addColumn('facts_json', 'text').execute();
+      },
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table shapes. Times are ISO-8601 UTC strings (`Date#toISOString`), which sort correctly as text on
@@ -98,6 +98,11 @@ export interface NotificationTable {
   raw_deleted_at: string | null;
   /** 'bounce' (about a guest message) or 'webhook-disabled' (about a webhook endpoint). Added by 0002. */
   kind: Generated<string>;
+  /**
+   * 0005: the facts a bounce notification is rendered from when it is sent (then `raw` is empty);
+   * null for notifications stored rendered. Holds guest data: emptied with `raw` by retention and erasure.
+   */
+  facts_json: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One suppressed address per hotel; reactivation sets removed_at (the row stays as history). */
