@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../adapters/db/schema.ts';
 import type { AppContext } from './context.ts';
 import { iso } from './context.ts';
 import { recordOutcome } from './record-outcome.ts';
@@ -74,9 +76,12 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Pr
   // that waited in a claimed batch past its lease may have been taken by another worker meanwhile;
   // then that worker sends it, not this one.
   const renewed = lease ? newLeaseValue(ctx, lease) : null;
-  const started = await ctx.db.write((trx) => trx.updateTable('recipients')
+  const start = (db: Kysely<Database>) => db.updateTable('recipients')
     .set({ attempts: r.attempts + 1, first_attempt_at: firstAttemptAt, envelope_from: envelopeFrom, lease_until: renewed })
-    .where('id', '=', r.id).where('lease_until', '=', lease).executeTakeFirst());
+    .where('id', '=', r.id).where('lease_until', '=', lease).executeTakeFirst();
+  // One statement: on SQLite it shares the lanes' group commit; on PostgreSQL it commits by itself
+  // (a group there would add BEGIN and COMMIT round trips to a single UPDATE).
+  const started = ctx.db.dialect === 'sqlite' ? await ctx.db.write(start) : await start(ctx.db.kysely);
   if (Number(started.numUpdatedRows) !== 1) return;
   lease = renewed;
 

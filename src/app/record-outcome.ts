@@ -81,8 +81,16 @@ type Trx = Transaction<Database>;
 export async function recordOutcome(ctx: AppContext, recipientId: string, outcome: Outcome, opts: RecordOptions = {}): Promise<RecordResult> {
   return await ctx.db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
     await opts.guard?.(trx);
-    const row = await trx.selectFrom('recipients').selectAll().where('id', '=', recipientId).executeTakeFirst();
-    if (!row) throw new Error(`recipient ${recipientId} not found`);
+    // The recipient with its message's other recipients, and whether the hotel has any webhook
+    // endpoint, in one round trip (each saved query is a round trip on PostgreSQL).
+    const siblings = await trx.selectFrom('recipients').selectAll('recipients')
+      .select((eb) => eb.selectFrom('webhook_endpoints').select((e) => e.fn.countAll().as('n'))
+        .whereRef('webhook_endpoints.tenant_id', '=', 'recipients.tenant_id').where('webhook_endpoints.disabled_at', 'is', null).as('endpoints'))
+      .where('recipients.message_id', '=', (eb) => eb.selectFrom('recipients as own').select('own.message_id').where('own.id', '=', recipientId))
+      .execute();
+    const found = siblings.find((r) => r.id === recipientId);
+    if (!found) throw new Error(`recipient ${recipientId} not found`);
+    const { endpoints, ...row } = found;
     const unchanged = { applied: false, status: row.status as Status, notificationQueued: false, eventId: null, suppressed: false, webhooksQueued: 0 };
     if (opts.expectedLease !== undefined && row.lease_until !== opts.expectedLease) return { ...unchanged, duplicate: false };
     const nowDate = ctx.now();
@@ -109,7 +117,12 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
       patch.next_attempt_at = outcome.nextAttemptAt ?? null;
     }
     await trx.updateTable('recipients').set(patch).where('id', '=', row.id).execute();
-    if (target) await refreshMessageStatus(trx, row.message_id, now);
+    if (target && siblings.length === 1) {
+      // The only recipient: the message's status is this recipient's.
+      await trx.updateTable('messages').set({ status: summarise([target]), updated_at: now }).where('id', '=', row.message_id).execute();
+    } else if (target) {
+      await refreshMessageStatus(trx, row.message_id, now);
+    }
 
     let notificationQueued = false;
     // The hotel's notification, stored as its facts (rendered when sent), in this transaction: it
@@ -138,7 +151,7 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     }
 
     // Webhooks to the PMS, for changes of status only: a second report of a bounce posts nothing.
-    const webhooksQueued = target ? await enqueueWebhooks(trx, {
+    const webhooksQueued = target && Number(endpoints ?? 0) > 0 ? await enqueueWebhooks(trx, {
       tenantId: row.tenant_id, messageId: row.message_id, recipientId: row.id, eventId, eventType: outcome.type, at: now,
       recipient: row.address, status: target, statusCode: outcome.statusCode, replyCode: outcome.replyCode, reason: outcome.reason,
       diagnostic: outcome.diagnostic, remoteMta: outcome.remoteMta,

@@ -10,11 +10,14 @@ export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
   /**
-   * Runs `fn` in a transaction and resolves once it is committed. On SQLite, transactions asked for
-   * in the same turn of the event loop share one commit (group commit): each runs inside a savepoint
-   * of its own, so one that throws is rolled back alone and only its caller sees the error; every
-   * caller is answered after the common COMMIT. A commit (writing the WAL) was the largest single
-   * cost per message; N callers now pay it once. On PostgreSQL each call is its own transaction.
+   * Runs `fn` in a transaction and resolves once it is committed. Transactions asked for while the
+   * previous group was being written share one transaction and one commit (group commit); every
+   * caller is answered only after that COMMIT. On SQLite each runs inside a savepoint of its own, so
+   * one that throws is rolled back alone and only its caller sees the error; a commit (writing the
+   * WAL) was the largest single cost per message. On PostgreSQL (where a savepoint is a round trip)
+   * a group in which any transaction throws — an error, a deadlock with another process — is rolled
+   * back as a whole and each of its transactions is run again on its own, so every caller still gets
+   * exactly its own result. `fn` may therefore run twice; it must only touch the database.
    */
   write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -31,7 +34,8 @@ export async function openDatabase(url: string): Promise<Db> {
     // that client and the next query opens a new connection, so noting it is enough.
     pool.on('error', (e) => { process.emitWarning(`PostgreSQL idle connection lost: ${e.message}`, { code: 'REBOUND_DB_IDLE_ERROR' }); });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, dialect: 'postgres', write: (fn) => kysely.transaction().execute(fn), close: () => kysely.destroy() };
+    const group = groupCommit(kysely, false);
+    return { kysely, dialect: 'postgres', write: group.write, close: async () => { await group.drain(); await kysely.destroy(); } };
   }
   const file = url.replace(/^sqlite:/, '');
   const Sqlite = (await import('better-sqlite3')).default;
@@ -49,7 +53,7 @@ export async function openDatabase(url: string): Promise<Db> {
   handle.pragma('temp_store = MEMORY');
   handle.pragma('wal_autocheckpoint = 4000');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
-  const group = groupCommit(kysely);
+  const group = groupCommit(kysely, true);
   return { kysely, dialect: 'sqlite', write: group.write, close: async () => { await group.drain(); await kysely.destroy(); } };
 }
 
@@ -62,7 +66,7 @@ interface WriteJob {
 /** At most this many transactions share a commit (bounds the time the connection is held). */
 const GROUP_MAX = 64;
 
-function groupCommit(kysely: Kysely<Database>) {
+function groupCommit(kysely: Kysely<Database>, savepoints: boolean) {
   let queue: WriteJob[] = [];
   let scheduled = false;
   let running: Promise<void> = Promise.resolve();
@@ -87,6 +91,19 @@ function groupCommit(kysely: Kysely<Database>) {
       return;
     }
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    if (!savepoints) {
+      try {
+        await kysely.transaction().execute(async (trx) => {
+          for (const job of jobs) outcomes.push({ ok: true, value: await job.fn(trx) });
+        });
+      } catch {
+        // Nothing of the group was stored: each transaction again on its own, with its own answer.
+        await Promise.all(jobs.map((job) => kysely.transaction().execute(job.fn).then(job.resolve, job.reject)));
+        return;
+      }
+      outcomes.forEach((o, i) => jobs[i]!.resolve(o.value));
+      return;
+    }
     try {
       await kysely.transaction().execute(async (trx) => {
         for (const job of jobs) {
