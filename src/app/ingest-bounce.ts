@@ -17,12 +17,21 @@ export interface IngestResult {
 
 /** The VERP recipient id named by an inbound envelope address, trying the current then previous keys. */
 export function recipientIdFromVerp(ctx: AppContext, address: string): string | null {
+  // Checked at RCPT and again for the report (an HMAC each, per key): the last answers are kept.
+  let cache = verpCache.get(ctx.keys);
+  if (!cache) verpCache.set(ctx.keys, cache = new Map());
+  const hit = cache.get(address);
+  if (hit !== undefined) return hit;
+  let found: string | null = null;
   for (const keys of [ctx.keys, ...ctx.previousKeys]) {
     const id = parseVerpAddress(keys.verp, address, ctx.config.notificationsDomain);
-    if (id) return id;
+    if (id) { found = id; break; }
   }
-  return null;
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(address, found);
+  return found;
 }
+const verpCache = new WeakMap<object, Map<string, string | null>>();
 
 export function isCatchAllBounceAddress(ctx: AppContext, address: string): boolean {
   return address.toLowerCase() === `bounces@${ctx.config.notificationsDomain}`;
