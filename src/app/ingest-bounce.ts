@@ -66,6 +66,15 @@ export async function ingestBounce(
   if (candidateIds.size > 0) {
     rows = await ctx.db.kysely.selectFrom('recipients').select(['id', 'address', 'message_id', 'tenant_id'])
       .where('id', 'in', [...candidateIds]).execute();
+    // A report that quotes another message than the one its return path names (a DSN about a
+    // notification, a hotel's reply quoting a Message-ID) is not about this recipient.
+    if (analysis.originalMessageId && rows.length > 0) {
+      const own = await ctx.db.kysely.selectFrom('messages').select(['id', 'message_id_header'])
+        .where('id', 'in', [...new Set(rows.map((r) => r.message_id))]).execute();
+      const header = new Map(own.map((m) => [m.id, m.message_id_header.toLowerCase()]));
+      rows = rows.filter((r) => header.get(r.message_id) === analysis.originalMessageId!.toLowerCase());
+      if (rows.length === 0) return { inboundId: null, kind: analysis.kind, matched: [], refused: 'the report quotes a different message than its return path names' };
+    }
   } else if (analysis.originalMessageId) {
     let q = ctx.db.kysely.selectFrom('messages').select(['id'])
       .where('message_id_header', '=', analysis.originalMessageId);

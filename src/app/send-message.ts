@@ -14,10 +14,17 @@ const Address = z.union([
   z.email().max(254),
   z.object({ email: z.email().max(254), name: z.string().trim().max(200).optional() }).strict(),
 ]);
-const AddressList = z.union([Address, z.array(Address).min(1).max(50)]);
+const AddressList = z.union([
+  Address,
+  z.array(Address).min(1, 'at least one address').max(50, 'at most 50 addresses per list (and 50 recipients per message)'),
+], { error: (issue) => (Array.isArray(issue.input) && issue.input.length > 50 ? 'at most 50 addresses per list (and 50 recipients per message)' : undefined) });
 
-/** Base64 as sent in JSON; whitespace tolerated, anything else refused rather than silently dropped. */
-const Base64 = z.string().regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64');
+/**
+ * Base64 as sent in JSON (RFC 4648 §4): whitespace tolerated, padding only at the end, length a multiple
+ * of four. Anything else is refused rather than silently truncated by a lenient decoder.
+ */
+const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const Base64 = z.string().refine((s) => CANONICAL_BASE64.test(s.replace(/\s+/g, '')), 'must be base64 (RFC 4648, with padding)');
 
 export const SendMessageSchema = z.object({
   to: AddressList,

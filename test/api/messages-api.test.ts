@@ -30,6 +30,20 @@ for (const db of await databaseKinds()) {
       assert.equal((await rebound.api('POST', '/v1/tenants', { token: 'x'.repeat(30), body: { name: 'x', notificationEmail: 'a@example.com' } })).status, 401);
     });
 
+    it('answers 401 before reading the body of an unauthenticated request', async () => {
+      const { request } = await import('node:http');
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${rebound.baseUrl}/v1/messages`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer nope', 'content-type': 'application/json', 'content-length': String(25 * 1024 * 1024) },
+        }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+        req.on('error', reject);
+        // Only the first kilobyte is ever sent: an answer can only come if the server did not wait for the rest.
+        req.write('{"to":"' + 'a'.repeat(1024));
+      });
+      assert.equal(status, 401);
+    });
+
     const invalid: [string, unknown, string][] = [
       ['no recipient', { subject: 's', text: 't' }, 'to'],
       ['a malformed address', { to: 'not-an-address', subject: 's', text: 't' }, 'to'],
@@ -37,6 +51,9 @@ for (const db of await databaseKinds()) {
       ['neither text nor html', { to: 'a@example.com', subject: 's' }, 'text'],
       ['a subject with a line break (header injection)', { to: 'a@example.com', subject: 'a\r\nBcc: victim@example.com', text: 't' }, 'subject'],
       ['an attachment that is not base64', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: 'a.pdf', content: '%%%' }] }, 'attachments.0.content'],
+      ['base64 with padding in the middle (would be silently truncated)', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: 'a.pdf', content: 'QU=JD=Q==' }] }, 'attachments.0.content'],
+      ['base64 of an impossible length', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: 'a.pdf', content: 'A' }] }, 'attachments.0.content'],
+      ['51 recipients', { to: Array.from({ length: 51 }, (_, i) => `g${i}@example.com`), subject: 's', text: 't' }, 'to'],
       ['an attachment file name with a path', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: '../etc/passwd', content: 'AAAA' }] }, 'attachments.0.filename'],
       ['an unknown field', { to: 'a@example.com', subject: 's', text: 't', colour: 'red' }, 'body'],
     ];

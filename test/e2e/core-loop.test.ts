@@ -186,6 +186,13 @@ for (const db of await databaseKinds()) {
         client.sendMail({ envelope: { from: '', to: ['bounces@notifications.example.com'] }, raw: dsnFor(unknown, 'ok@example.net') }),
         (e: any) => e.responseCode === 550,
       );
+      // A valid return path, but the report quotes another message (here: a hotel notification).
+      const notification = smarthost.mails.find((m) => m.to.includes(HOTEL))!;
+      const aboutNotification = { ...notification, from: sent.from };
+      await assert.rejects(
+        client.sendMail({ envelope: { from: '', to: [sent.from] }, raw: dsnFor(aboutNotification, 'ok@example.net') }),
+        (e: any) => e.responseCode === 550,
+      );
       const r = await rebound.api('GET', `/v1/messages/${messageId}`, { token: apiKey });
       assert.equal(r.body.recipients.find((x: any) => x.address === 'ok@example.net').status, 'sent', 'the forged bounces changed nothing');
     });

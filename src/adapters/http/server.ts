@@ -60,11 +60,17 @@ export async function buildHttpServer(ctx: AppContext, opts: { routes?: readonly
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(new ReboundError('REBOUND_ERR_NOT_FOUND', 'No such endpoint.').toJSON()));
 
+  const authOf = new WeakMap<FastifyRequest, { tenant: TenantRecord | null; isAdmin: boolean }>();
   const routeOptions = (r: RouteDef) => ({
       method: r.method,
       url: r.url,
+      // Authenticate in onRequest, before the body is read: an anonymous client cannot make the
+      // server buffer and parse a body of up to the size limit.
+      onRequest: async (req: FastifyRequest) => {
+        authOf.set(req, await authenticate(ctx, req, r.auth));
+      },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        const { tenant, isAdmin } = await authenticate(ctx, req, r.auth);
+        const { tenant, isAdmin } = authOf.get(req) ?? await authenticate(ctx, req, r.auth);
         const params = r.params ? validate(r.params, req.params, 'params') : req.params;
         const query = r.query ? validate(r.query, req.query ?? {}, 'query') : req.query;
         let body: unknown = undefined;
