@@ -55,6 +55,8 @@ export interface Config {
   mailgunWebhookSigningKey: string | null;
   /** Lets hotels register webhook endpoints on private and loopback addresses (same-network PMS, tests). */
   webhookAllowPrivateTargets: boolean;
+  /** Hotels' own SMTP hosts may be loopback/private addresses (off: a hotel key must not probe the platform's network). */
+  smtpAllowPrivateHosts: boolean;
   /** An endpoint whose posts have failed without a success for this long is disabled and the hotel told. */
   webhookDisableAfterHours: number;
   /** This many soft bounces of one address within softBounceWindowDays suppress it; 0 = never. */
@@ -220,6 +222,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     mailgun: mailgunApiKey && mailgunDomain ? { apiKey: mailgunApiKey, domain: mailgunDomain, region: mailgunRegion, baseUrl: mailgunBaseUrl } : null,
     mailgunWebhookSigningKey,
     webhookAllowPrivateTargets: bool(env, 'REBOUND_WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+    smtpAllowPrivateHosts: bool(env, 'REBOUND_SMTP_ALLOW_PRIVATE_HOSTS', false),
     webhookDisableAfterHours: int(env, 'REBOUND_WEBHOOK_DISABLE_AFTER_HOURS', 72, 24, 24 * 90),
     suppressAfterSoftBounces: int(env, 'REBOUND_SUPPRESS_AFTER_SOFT_BOUNCES', 0, 0, 100),
     softBounceWindowDays: int(env, 'REBOUND_SOFT_BOUNCE_WINDOW_DAYS', 30, 1, 365),

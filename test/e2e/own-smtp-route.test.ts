@@ -14,6 +14,37 @@ import { checkAllMailboxes } from '../../src/app/imap-watchers.ts';
 const PASSWORD = 'correct-horse';
 const HOTEL = 'reception@hotel.example.com';
 
+describe('the connection test as a probe into the platform network', () => {
+  it('refuses loopback and private hosts unless the operator allows them, for tests and for sending', async () => {
+    const sink = await startSmtpSink();
+    const hotelServer = await startSmtpServer({});
+    const rebound = await startRebound({ env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${sink.port}`, REBOUND_RETRY_BASE_SECONDS: '1' } });
+    try {
+      const t = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: {
+        name: 'Hotel', notificationEmail: HOTEL,
+        route: { type: 'smtp', host: '127.0.0.1', port: hotelServer.port, username: 'hotel', password: PASSWORD, security: 'none' },
+      } });
+      for (const host of ['127.0.0.1', '10.1.2.3', '169.254.169.254', '::1']) {
+        const r = await rebound.api('POST', `/v1/tenants/${t.body.id}/route/test`, { token: t.body.apiKey, body: { route: { type: 'smtp', host, port: 4222, username: 'u', password: 'p', security: 'none' } } });
+        assert.equal(r.status, 400, host);
+        assert.equal(r.body.error.field, 'route.host');
+        assert.match(r.body.error.message, /REBOUND_SMTP_ALLOW_PRIVATE_HOSTS/);
+      }
+      const m = await rebound.api('POST', '/v1/messages', { token: t.body.apiKey, body: { to: 'g@example.net', subject: 's', text: 'x' } });
+      const msg = await eventually(async () => {
+        const r = await rebound.api('GET', `/v1/messages/${m.body.id}`, { token: t.body.apiKey });
+        return r.body.recipients[0].attempts >= 1 && r.body.status !== 'queued' ? r.body : null;
+      }, 10_000, 'an attempt');
+      assert.equal(msg.status, 'deferred', 'deferred, never sent to the forbidden host');
+      assert.equal(hotelServer.received.length, 0);
+    } finally {
+      await rebound.destroy();
+      await sink.close();
+      await hotelServer.stop();
+    }
+  });
+});
+
 describe("a hotel's own SMTP server as its route", () => {
   let certs: TestCertificates;
   let hotelServer: TestSmtpServer;
@@ -33,7 +64,8 @@ describe("a hotel's own SMTP server as its route", () => {
       refuseRecipient: (a) => a === 'gone@example.net',
     });
     platformRelay = await startSmtpSink();
-    rebound = await startRebound({ env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${platformRelay.port}` } });
+    // The hotel's test server is on loopback, which hotels may only use when the operator allows it.
+    rebound = await startRebound({ env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${platformRelay.port}`, REBOUND_SMTP_ALLOW_PRIVATE_HOSTS: 'true' } });
     if (dovecotAvailable()) dovecot = await startDovecot();
     const created = await rebound.api('POST', '/v1/tenants', {
       token: ADMIN,
@@ -168,7 +200,7 @@ describe("a hotel's own SMTP server as its route", () => {
     await rebound.stop();
     rebound = await startRebound({
       databaseUrl: rebound.config.databaseUrl, dataDir: rebound.config.dataDir,
-      env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${platformRelay.port}`, REBOUND_SECRET_KEY: newSecret, REBOUND_PREVIOUS_SECRET_KEYS: TEST_SECRET },
+      env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${platformRelay.port}`, REBOUND_SMTP_ALLOW_PRIVATE_HOSTS: 'true', REBOUND_SECRET_KEY: newSecret, REBOUND_PREVIOUS_SECRET_KEYS: TEST_SECRET },
     });
     const out = spawnSync(process.execPath, [resolve('bin/rebound.js'), 'rotate-secret-key', '--json'], {
       encoding: 'utf8',
@@ -181,7 +213,7 @@ describe("a hotel's own SMTP server as its route", () => {
     // Now without the old key: everything must still open.
     rebound = await startRebound({
       databaseUrl: rebound.config.databaseUrl, dataDir: rebound.config.dataDir,
-      env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${platformRelay.port}`, REBOUND_SECRET_KEY: newSecret, REBOUND_LOG_LEVEL: 'debug' },
+      env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${platformRelay.port}`, REBOUND_SMTP_ALLOW_PRIVATE_HOSTS: 'true', REBOUND_SECRET_KEY: newSecret, REBOUND_LOG_LEVEL: 'debug' },
     });
     const before = hotelServer.received.length;
     const r = await rebound.api('POST', '/v1/messages', { token: key, body: { to: 'bert@example.net', subject: 'Nach der Rotation', text: 'x' } });

@@ -8,6 +8,7 @@ import { SmtpTransport, smtpOptionsFromUrl } from './smtp.ts';
 import { MailgunTransport } from './mailgun.ts';
 import { RouteConfigurationError } from './types.ts';
 import { createOwnSmtpTransport } from './own-smtp.ts';
+import { smtpHostRefusal } from './host-guard.ts';
 import { smtpRouteSchema } from '../../domain/smtp-route.ts';
 import { openStoredSecret } from '../../app/tenants.ts';
 import type { Keys } from '../../security/keys.ts';
@@ -63,8 +64,19 @@ export class Routes implements RouteResolver {
       hotelAddress: tenant.sender.fromEmail ?? tenant.notificationEmail,
       clientName: this.config.notificationsDomain,
     });
-    this.ownSmtp.set(tenant.id, { version: tenant.updatedAt, transport });
-    return transport;
+    const allowPrivate = this.config.smtpAllowPrivateHosts;
+    // Checked before every connection (names can change what they resolve to).
+    const guarded: Transport = {
+      kind: transport.kind,
+      async send(mail) {
+        const refusal = await smtpHostRefusal(route.host, { allowPrivate });
+        if (refusal) throw new RouteConfigurationError('the hotel SMTP host is not allowed', refusal);
+        return await transport.send(mail);
+      },
+      close: () => transport.close(),
+    };
+    this.ownSmtp.set(tenant.id, { version: tenant.updatedAt, transport: guarded });
+    return guarded;
   }
 
   async close(): Promise<void> {

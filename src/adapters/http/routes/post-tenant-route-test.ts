@@ -5,6 +5,7 @@ import { smtpRouteSchema } from '../../../domain/smtp-route.ts';
 import { testSmtpRoute } from '../../../app/test-smtp-route.ts';
 import { verpAddress } from '../../../security/verp.ts';
 import { ReboundError } from '../../../errors.ts';
+import { smtpHostRefusal } from '../../transports/host-guard.ts';
 
 export default defineRoute({
   method: 'POST', url: '/v1/tenants/:id/route/test', auth: 'admin-or-tenant',
@@ -34,6 +35,8 @@ export default defineRoute({
       password = openStoredSecret([ctx.keys, ...ctx.previousKeys], stored.password);
     }
     const route = smtpRouteSchema.parse({ ...candidate, password });
+    const refusal = await smtpHostRefusal(route.host, { allowPrivate: ctx.config.smtpAllowPrivateHosts });
+    if (refusal) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', `route.host: ${refusal}`, 'route.host');
     return await testSmtpRoute(route, {
       language: tenant.language,
       verpSender: verpAddress(ctx.keys.verp, 'rcp_connectiontest', ctx.config.notificationsDomain),
