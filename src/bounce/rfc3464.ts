@@ -109,7 +109,8 @@ export function decodeRfc3464(message: BounceMessage): Decoded | null {
     if (at >= 0) {
       const start = Math.max(0, lower.lastIndexOf('\n\n', at));
       const { perMessage, perRecipient } = parseDeliveryStatus(text.slice(start));
-      recipients.push(...recipientsFromFields(perMessage, perRecipient));
+      // Pasted fields count only as a whole DSN group: a lone "Final-Recipient:" line in a person's text is no report.
+      recipients.push(...recipientsFromFields(perMessage, perRecipient.filter((g) => g.has('action') || g.has('status'))));
     }
   }
   if (!recipients.length) return null;

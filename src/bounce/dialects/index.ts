@@ -20,6 +20,7 @@ import gmail from './gmail.ts';
 import googlegroups from './googlegroups.ts';
 import googleworkspace from './googleworkspace.ts';
 import imailserver from './imailserver.ts';
+import kddi from './kddi.ts';
 import mailmarshal from './mailmarshal.ts';
 import opensmtpd from './opensmtpd.ts';
 import plaintext from './plaintext.ts';
@@ -34,7 +35,7 @@ import x3 from './x3.ts';
 import zoho from './zoho.ts';
 
 /** Dialects tried before the standard RFC 3464 decoder, in order. */
-export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, gmail, googleworkspace, zoho, ezweb, exchange2007, einsundeins, biglobe, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix, powermta, x3, imailserver, trendmicro, verizon, activehunter, apachejames, domino, fml, mailmarshal, courier]);
+export const DIALECTS: readonly Dialect[] = Object.freeze([amazonses, googlegroups, gmail, googleworkspace, zoho, ezweb, kddi, exchange2007, einsundeins, biglobe, sendmail, v5sendmail, qmail, exim, dragonfly, opensmtpd, exchange2003, postfix, powermta, x3, imailserver, trendmicro, verizon, activehunter, apachejames, domino, fml, mailmarshal, courier]);
 
 /** Tried after RFC 3464 and RFC 3834 found nothing. */
 export const FALLBACK_DIALECTS: readonly Dialect[] = Object.freeze([plaintext]);

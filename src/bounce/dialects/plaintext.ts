@@ -1,9 +1,14 @@
 /**
  * The last resort for reports in no known format: find the failed addresses in the human-readable text
  * and take the paragraph around each as its diagnostic. Every specific dialect runs before this one.
+ *
+ * Only with positive evidence (report-evidence.ts): a mail-system sender, report wording, and for each
+ * address an SMTP code or failure phrase next to it. An ordinary mail that merely mentions an address is
+ * not a report and stays 'unknown'. A plain-text delay warning gives action 'delayed'.
  */
 import type { BounceMessage } from '../message.ts';
 import type { Decoded, Dialect, RawRecipient } from '../record.ts';
+import { failureNear, isDelayWarning, looksLikeReport } from '../report-evidence.ts';
 import { addressesIn, collapse, isRoleAccount, remoteHostIn, reportSection, senderAddresses } from '../report-text.ts';
 import { findCommand, findReplyCode, findStatus, firstAddress } from '../smtp.ts';
 
@@ -52,7 +57,14 @@ export function contextOf(text: string, address: string): string {
   return '';
 }
 
-export function decodePlainText(message: BounceMessage, decodedBy: string, text = message.text): Decoded | null {
+/** Lines before an address line read for a failure phrase ("Delivery to the following recipients failed:"). */
+const LINES_BEFORE = 4;
+
+/**
+ * `requireEvidence`: keep only addresses with an SMTP code or a failure phrase next to them (the lines just
+ * before, the address line, the paragraph after) or named in X-Failed-Recipients.
+ */
+export function decodePlainText(message: BounceMessage, decodedBy: string, text = message.text, requireEvidence = false): Decoded | null {
   const report = reportSection(text);
   const lines = report.split('\n');
   const senders = senderAddresses(message);
@@ -84,14 +96,20 @@ export function decodePlainText(message: BounceMessage, decodedBy: string, text 
   for (const c of chosen) {
     const key = c.address.toLowerCase();
     if (seen.has(key)) continue;
-    seen.add(key);
     let diagnostic = '';
     if (c.line >= 0) {
       const line = lines[c.line];
       const at = line.indexOf(c.address);
       const rest = at >= 0 ? line.slice(at + c.address.length).replace(/^[>"')\s:.]+/, '') : '';
       diagnostic = collapse([rest, paragraphAfter(lines, c.line, isAddressLine)].join(' '));
+      // Addresses named in X-Failed-Recipients need no more evidence; every other one does.
+      if (requireEvidence && !failedHeader.length) {
+        const before = lines.slice(Math.max(0, c.line - LINES_BEFORE), c.line).join(' ');
+        const own = at >= 0 ? line.slice(0, at) : line;
+        if (!failureNear(`${before} ${own} ${diagnostic}`)) continue;
+      }
     }
+    seen.add(key);
     if (!/[a-z]{3}/i.test(diagnostic)) diagnostic = collapse(report).slice(0, 1000);
     recipients.push({
       address: c.address,
@@ -108,7 +126,16 @@ export function decodePlainText(message: BounceMessage, decodedBy: string, text 
   return { decodedBy, recipients };
 }
 
-export default Object.freeze({
-  id: 'plaintext',
-  decode: (message: BounceMessage) => decodePlainText(message, 'plaintext'),
-}) satisfies Dialect;
+function decode(message: BounceMessage): Decoded | null {
+  const report = reportSection(message.text);
+  if (!looksLikeReport(message, report)) return null;
+  const decoded = decodePlainText(message, 'plaintext', message.text, true);
+  if (!decoded) return null;
+  if (isDelayWarning(message, report)) {
+    // Still queued, to be retried: a delay, not a failure (a 5xx / 5.x.x code next to an address stays final).
+    for (const r of decoded.recipients) if (r.status?.[0] !== '5' && r.replyCode?.[0] !== '5') r.action = 'delayed';
+  }
+  return decoded;
+}
+
+export default Object.freeze({ id: 'plaintext', decode }) satisfies Dialect;

@@ -97,6 +97,8 @@ export default Object.freeze({
     'empfänger unbekannt',
     'unbekannter empfänger',
     'benutzer unbekannt',
+    'empfänger ist unbekannt',
+    'benutzer existiert nicht',
     'unbekannter benutzer',
     'adresse existiert nicht',
     'postfach existiert nicht',
