@@ -133,6 +133,22 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
   return exitCode;
 }
 
+/** One line for the operator: what failed and which setting to look at. */
+function describeStartError(e: unknown, config: ReturnType<typeof loadConfig>): string {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
+  const code = err.code ?? '';
+  const where = err.port !== undefined ? `${err.address ?? ''}:${err.port}` : '';
+  const variable = err.port === config.smtpPort && config.smtpPort !== 0 ? 'REBOUND_SMTP_PORT / REBOUND_SMTP_HOST' : 'REBOUND_HTTP_PORT / REBOUND_HTTP_HOST';
+  if (code === 'EADDRINUSE') return `${where} is already in use (${variable})`;
+  if (code === 'EADDRNOTAVAIL') return `${where} is not an address of this machine (${variable})`;
+  if (code === 'EACCES' && err.syscall === 'listen') return `no permission to listen on ${where} (${variable}; ports below 1024 need privileges)`;
+  if (code === 'ENOTFOUND' && err.syscall === 'getaddrinfo') return `host name "${err.hostname}" does not resolve (REBOUND_HTTP_HOST / REBOUND_SMTP_HOST, or the host in REBOUND_DATABASE_URL)`;
+  const message = (err.message ?? String(e)).split('\n')[0]!;
+  if (config.databaseUrl.startsWith('postgres')) return `database: ${message} (REBOUND_DATABASE_URL)`;
+  if (code === 'SQLITE_CANTOPEN' || /sqlite|database/i.test(message)) return `database: ${message} (REBOUND_DATABASE_URL)`;
+  return message;
+}
+
 async function withConfig(io: Io, fn: (config: ReturnType<typeof loadConfig>) => Promise<number>): Promise<number> {
   let config;
   try {
@@ -159,8 +175,16 @@ async function withContext(io: Io, fn: (ctx: Awaited<ReturnType<typeof createCon
 async function serve(role: Role, io: Io): Promise<number> {
   return await withConfig(io, async (config) => {
     const log = createLogger(config.logLevel);
-    const ctx = await createContext(config, { log });
-    const running = await start(ctx, role);
+    let ctx: Awaited<ReturnType<typeof createContext>> | null = null;
+    let running: Awaited<ReturnType<typeof start>>;
+    try {
+      ctx = await createContext(config, { log });
+      running = await start(ctx, role);
+    } catch (e) {
+      io.err.write(`rebound: cannot start: ${describeStartError(e, config)}\n`);
+      await ctx?.db.close().catch(() => {});
+      return 1;
+    }
     const say = (s: string) => io.err.write(s + '\n');
     say(`Rebound is running (role: ${role}).`);
     if (running.httpPort !== null) say(`  HTTP API        http://${config.httpHost}:${running.httpPort}   (OpenAPI: /openapi.json)`);

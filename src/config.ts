@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 
@@ -102,12 +102,19 @@ function generatedFile(dir: string, name: string, make: () => string): { value: 
 }
 
 export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = {}): Config {
+  if (env.REBOUND_DATA_DIR !== undefined && env.REBOUND_DATA_DIR.trim() === '') throw new ConfigError('REBOUND_DATA_DIR', 'is empty; unset it for ./data or name a folder');
   const dataDir = resolve(opts.dataDir ?? env.REBOUND_DATA_DIR ?? './data');
+  if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) throw new ConfigError('REBOUND_DATA_DIR', `${dataDir} exists and is not a folder`);
 
   const databaseUrl = env.REBOUND_DATABASE_URL?.trim() || `sqlite:${join(dataDir, 'rebound.sqlite')}`;
   if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
     throw new ConfigError('REBOUND_DATABASE_URL', 'must be sqlite:<file> or postgres://user@host/db');
   }
+  // "sqlite:" alone would open a throwaway temporary database: everything accepted would be lost.
+  if (databaseUrl.startsWith('sqlite:') && databaseUrl.slice('sqlite:'.length).trim() === '') {
+    throw new ConfigError('REBOUND_DATABASE_URL', 'sqlite: needs a file name, e.g. sqlite:./data/rebound.sqlite');
+  }
+  if (/^postgres(ql)?:\/\/\/?$/.test(databaseUrl)) throw new ConfigError('REBOUND_DATABASE_URL', 'names no PostgreSQL host, e.g. postgres://rebound@127.0.0.1:5432/rebound');
 
   const notificationsDomain = (env.REBOUND_NOTIFICATIONS_DOMAIN?.trim() || 'notifications.localhost').toLowerCase();
   if (!DOMAIN.test(notificationsDomain)) {
@@ -123,8 +130,17 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
   }
 
   const needsDir = databaseUrl.startsWith('sqlite:') || !env.REBOUND_ADMIN_TOKEN || !env.REBOUND_SECRET_KEY;
-  if (needsDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (needsDir) {
+    try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new ConfigError('REBOUND_DATA_DIR', `cannot create ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
 
+  if (env.REBOUND_ADMIN_TOKEN !== undefined && env.REBOUND_ADMIN_TOKEN !== '' && env.REBOUND_ADMIN_TOKEN.trim() === '') {
+    throw new ConfigError('REBOUND_ADMIN_TOKEN', 'is only spaces; unset it to have one generated');
+  }
   let adminToken = env.REBOUND_ADMIN_TOKEN?.trim() ?? '';
   let adminTokenGenerated = false;
   let adminTokenNew = false;
@@ -141,7 +157,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
   let secretKeyGenerated = false;
   let secretKeyNew = false;
   if (secretKey) {
-    if (secretKey.length < 32) throw new ConfigError('REBOUND_SECRET_KEY', 'must be at least 32 characters');
+    if (secretKey.trim().length < 32) throw new ConfigError('REBOUND_SECRET_KEY', 'must be at least 32 characters (not counting spaces)');
   } else {
     const g = generatedFile(dataDir, 'secret-key', () => randomBytes(32).toString('base64url'));
     secretKey = g.value;
@@ -188,6 +204,10 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     throw new ConfigError('REBOUND_MAILGUN_WEBHOOK_SIGNING_KEY', 'is the API key; use the "HTTP webhook signing key" from Mailgun\'s Webhooks page');
   }
 
+  const retryBaseSeconds = int(env, 'REBOUND_RETRY_BASE_SECONDS', 30, 1, 3600);
+  const retryMaxSeconds = int(env, 'REBOUND_RETRY_MAX_SECONDS', 6 * 3600, 1, 7 * 24 * 3600);
+  if (retryMaxSeconds < retryBaseSeconds) throw new ConfigError('REBOUND_RETRY_MAX_SECONDS', `must be at least REBOUND_RETRY_BASE_SECONDS (${retryBaseSeconds})`);
+
   return {
     dataDir,
     databaseUrl,
@@ -207,8 +227,8 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     smtpTlsCertFile,
     previousSecretKeys,
     maxRetryAgeSeconds: int(env, 'REBOUND_MAX_RETRY_AGE_SECONDS', 4 * 24 * 3600, 1, 30 * 24 * 3600),
-    retryBaseMs: int(env, 'REBOUND_RETRY_BASE_SECONDS', 30, 1, 3600) * 1000,
-    retryMaxMs: int(env, 'REBOUND_RETRY_MAX_SECONDS', 6 * 3600, 1, 7 * 24 * 3600) * 1000,
+    retryBaseMs: retryBaseSeconds * 1000,
+    retryMaxMs: retryMaxSeconds * 1000,
     timeZone,
     maxInboundBytes: int(env, 'REBOUND_MAX_INBOUND_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     maxMessageBytes: int(env, 'REBOUND_MAX_MESSAGE_BYTES', 20 * 1024 * 1024, 1024, 100 * 1024 * 1024),

@@ -62,6 +62,26 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
   let retention: RetentionJob | null = null;
   let imap: ReturnType<typeof startImapWatchers> | null = null;
   const listeners = ctx.listeners ??= { http: null, smtp: null, worker: null };
+  // Listeners first: if a port is taken, nothing has started working yet and start-up fails cleanly.
+  try {
+    if (role === 'all' || role === 'smtp') {
+      listeners.smtp = false;
+      smtp = await startInboundSmtp(ctx, { host: ctx.config.smtpHost, port: ctx.config.smtpPort });
+      listeners.smtp = true;
+    }
+    if (role === 'all' || role === 'api') {
+      listeners.http = false;
+      http = await buildHttpServer(ctx);
+      await http.listen({ host: ctx.config.httpHost, port: ctx.config.httpPort });
+      const addr = http.server.address();
+      httpPort = typeof addr === 'object' && addr ? addr.port : ctx.config.httpPort;
+      listeners.http = true;
+    }
+  } catch (e) {
+    await http?.close().catch(() => {});
+    await smtp?.close().catch(() => {});
+    throw e;
+  }
   if (role === 'all' || role === 'worker') {
     worker = startWorker(ctx, { concurrency: opts.workerConcurrency ?? ctx.config.workerConcurrency });
     ctx.wake = () => worker!.wake();
@@ -69,19 +89,6 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
     // Bodies past REBOUND_RETENTION_DAYS are removed by whichever worker runs the job (it is idempotent).
     retention = startRetention(ctx);
     imap = startImapWatchers(ctx, ctx.config.imapPollSeconds * 1000);
-  }
-  if (role === 'all' || role === 'smtp') {
-    listeners.smtp = false;
-    smtp = await startInboundSmtp(ctx, { host: ctx.config.smtpHost, port: ctx.config.smtpPort });
-    listeners.smtp = true;
-  }
-  if (role === 'all' || role === 'api') {
-    listeners.http = false;
-    http = await buildHttpServer(ctx);
-    await http.listen({ host: ctx.config.httpHost, port: ctx.config.httpPort });
-    const addr = http.server.address();
-    httpPort = typeof addr === 'object' && addr ? addr.port : ctx.config.httpPort;
-    listeners.http = true;
   }
   return {
     ctx, http, httpPort, smtp, worker,

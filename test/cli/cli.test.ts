@@ -26,6 +26,24 @@ describe('the rebound command', () => {
     }
   });
 
+  it('stops with one line naming the setting when the HTTP port is taken, and starts nothing else', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-cli-'));
+    try {
+      const r = run(['serve'], { REBOUND_HTTP_PORT: String(port), REBOUND_SMTP_PORT: '0', REBOUND_DATA_DIR: dir });
+      assert.equal(r.status, 1);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, /already in use \(REBOUND_HTTP_PORT/);
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parses a directory into one JSON line per file, and gives an unreadable file an error line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rebound-parse-'));
     try {

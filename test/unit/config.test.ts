@@ -35,6 +35,11 @@ describe('configuration', () => {
     ['REBOUND_ADMIN_TOKEN', 'short', /at least 16/],
     ['REBOUND_NOTIFICATIONS_DOMAIN', 'not a domain', /not a domain name/],
     ['REBOUND_TIME_ZONE', 'Mars/Olympus', /IANA time zone/],
+    ['REBOUND_DATABASE_URL', 'sqlite:', /needs a file name/],
+    ['REBOUND_DATABASE_URL', 'postgres://', /names no PostgreSQL host/],
+    ['REBOUND_SECRET_KEY', ' '.repeat(40), /at least 32/],
+    ['REBOUND_ADMIN_TOKEN', ' '.repeat(20), /only spaces/],
+    ['REBOUND_RETRY_MAX_SECONDS', '1', /at least REBOUND_RETRY_BASE_SECONDS/],
   ];
   for (const [name, value, message] of bad) {
     it(`stops with one line naming ${name} when it is "${value}"`, () => withDir((dir) => {
