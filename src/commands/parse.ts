@@ -1,5 +1,5 @@
 /** `rebound parse [--jsonl] FILE|DIR...`: run the bounce analyser over files and print one result per file. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Analysis } from '../bounce/index.ts';
 import { analyse } from '../bounce/index.ts';
@@ -12,32 +12,60 @@ interface FileLine {
   error?: string;
 }
 
-/** Files under `path` (recursively, sorted by name), or the path itself when it is a file. */
-async function expand(path: string, out: string[], errors: FileLine[]): Promise<void> {
+/**
+ * Files under `path` (recursively, sorted by name), or the path itself, yielded as they are found so
+ * output starts at once. Directories are entered once each (by device and inode), so symlink loops
+ * end; hidden entries are skipped.
+ */
+async function* walk(path: string, seen: Set<string>): AsyncGenerator<FileLine | string> {
   let info;
   try {
     info = await stat(path);
   } catch (e) {
-    errors.push({ file: path, error: messageOf(e) });
-    out.push(path);
+    yield { file: path, error: messageOf(e) };
     return;
   }
   if (!info.isDirectory()) {
-    out.push(path);
+    // FIFOs, devices and sockets would block or never end (/dev/zero): refused, not read.
+    if (!info.isFile()) yield { file: path, error: 'not a regular file' };
+    else yield path;
     return;
   }
+  const id = `${info.dev}:${info.ino}`;
+  if (seen.has(id)) return;
+  seen.add(id);
   let names: string[];
   try {
     names = (await readdir(path)).sort();
   } catch (e) {
-    out.push(path);
-    return void errors.push({ file: path, error: messageOf(e) });
+    yield { file: path, error: messageOf(e) };
+    return;
   }
   for (const name of names) {
     if (name.startsWith('.')) continue;
-    await expand(join(path, name), out, errors);
+    yield* walk(join(path, name), seen);
   }
 }
+
+/** Reads at most `limit` bytes: the analyser looks at no more than its own size limit anyway. */
+async function readBounded(file: string, limit: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(limit);
+    let filled = 0;
+    while (filled < limit) {
+      const { bytesRead } = await handle.read(buffer, filled, limit - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** One byte past the analyser's limit, so it can still tell that the input was cut. */
+const READ_LIMIT = 10 * 1024 * 1024 + 1;
 
 function messageOf(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -71,21 +99,16 @@ export async function parseCommand(
   }
   let failed = false;
   for (const path of paths) {
-    const files: string[] = [];
-    const errors: FileLine[] = [];
-    await expand(path, files, errors);
-    for (const file of files) {
-      const known = errors.find((e) => e.file === file);
+    for await (const item of walk(path, new Set())) {
       let line: FileLine;
-      if (known) {
-        line = known;
+      if (typeof item !== 'string') {
+        line = item;
       } else {
         try {
-          const raw = await readFile(file);
-          const a = analyse(raw);
-          line = { file, kind: a.kind, originalMessageId: a.originalMessageId, recipients: a.recipients };
+          const a = analyse(await readBounded(item, READ_LIMIT));
+          line = { file: item, kind: a.kind, originalMessageId: a.originalMessageId, recipients: a.recipients };
         } catch (e) {
-          line = { file, error: messageOf(e) };
+          line = { file: item, error: messageOf(e) };
         }
       }
       if (line.error) failed = true;

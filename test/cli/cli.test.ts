@@ -64,6 +64,23 @@ describe('the rebound command', () => {
     }
   });
 
+  it('ends on symlink loops and refuses FIFOs and devices instead of hanging', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-loop-'));
+    try {
+      const sample = readdirSync(FIXTURES).find((f) => f.endsWith('.eml'))!;
+      spawnSync('sh', ['-c', `mkdir L && cp "${join(FIXTURES, sample)}" L/ && ln -s . L/x && ln -s . L/y && mkfifo pipe.eml`], { cwd: dir });
+      const r = spawnSync(process.execPath, [BIN, 'parse', '--jsonl', 'L', 'pipe.eml', '/dev/zero'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.signal, null, 'finished by itself');
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(lines.filter((l) => l.file.endsWith(sample)).length, 1, 'the file once, not once per loop');
+      assert.equal(lines.find((l) => l.file === 'pipe.eml').error, 'not a regular file');
+      assert.equal(lines.find((l) => l.file === '/dev/zero').error, 'not a regular file');
+      assert.equal(r.status, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('explains its usage and exits non-zero when parse gets no file', () => {
     const r = run(['parse']);
     assert.notEqual(r.status, 0);
