@@ -51,7 +51,11 @@ export async function claimDueRecipients(ctx: AppContext, limit: number): Promis
 }
 
 /** One delivery attempt for one recipient, through the tenant's route, recorded as one outcome. */
-export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Promise<void> {
+/** Runs a send when a sending slot is free (the worker's concurrency bounds sends, not bookkeeping). */
+export type SendGate = <T>(send: () => Promise<T>) => Promise<T>;
+const ungated: SendGate = (send) => send();
+
+export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gate: SendGate = ungated): Promise<void> {
   let lease = r.lease_until;
   // The message, its content and its hotel in one read.
   const message = await ctx.db.kysely.selectFrom('messages')
@@ -101,9 +105,9 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient): Pr
   const held = lease ? holdLease(ctx, 'recipients', r.id, lease) : null;
   try {
     const transport = ctx.routes.forTenant(tenant);
-    const result = await transport.send({
-      envelopeFrom, envelopeTo: [r.address], raw: message.raw, messageId: message.message_id_header, reference: r.message_id,
-    });
+    const result = await gate(() => transport.send({
+      envelopeFrom, envelopeTo: [r.address], raw: message.raw!, messageId: message.message_id_header, reference: r.message_id,
+    }));
     outcome = result.recipients[0]!;
     remoteMta = result.remoteMta;
     remoteId = result.remoteId;

@@ -1,5 +1,5 @@
 import type { AppContext } from './context.ts';
-import { claimDueRecipients, deliverRecipient } from './deliver.ts';
+import { claimDueRecipients, deliverRecipient, type SendGate } from './deliver.ts';
 import { sendDueNotifications } from './notify-hotel.ts';
 import { dispatchDueWebhooks } from './deliver-webhooks.ts';
 
@@ -21,15 +21,31 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
   let wakeUp: (() => void) | null = null;
   let loopDone: Promise<void> = Promise.resolve();
 
+  // At most `concurrency` sends at once (the relay pool has as many connections), but twice as many
+  // lanes: while one recipient's outcome is being written, or the next one read, another sends.
+  let free = concurrency;
+  const waiting: (() => void)[] = [];
+  const gate: SendGate = async (send) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await send();
+    } finally {
+      const nextSend = waiting.shift();
+      if (nextSend) nextSend();
+      else free++;
+    }
+  };
+
   async function pass(): Promise<number> {
     let done = 0;
     const claimed = await claimDueRecipients(ctx, batch);
     let next = 0;
-    const lanes = Array.from({ length: Math.min(concurrency, claimed.length) }, async () => {
+    const lanes = Array.from({ length: Math.min(concurrency * 2, claimed.length) }, async () => {
       while (next < claimed.length) {
         const r = claimed[next++]!;
         try {
-          await deliverRecipient(ctx, r);
+          await deliverRecipient(ctx, r, gate);
         } catch (e) {
           // The lease expires and another pass retries: at-least-once, never lost.
           ctx.log.error({ recipient: r.id, err: (e as Error).message }, 'delivery bookkeeping failed; will retry after the lease');
