@@ -159,6 +159,10 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     return { applied: Boolean(target), duplicate: false, status: (target ?? current) as Status, notificationQueued, eventId, suppressed, webhooksQueued };
   }).then(({ webhooksQueued, ...r }) => {
     if (r.notificationQueued || webhooksQueued > 0) ctx.wake();
+    // Ids, codes and the reason only: the guest's address and the remote text stay out of the log.
+    if (!r.duplicate) {
+      ctx.log.info({ recipient: recipientId, event: outcome.type, source: outcome.source, status: r.status, applied: r.applied, statusCode: outcome.statusCode, replyCode: outcome.replyCode, reason: outcome.reason, notificationQueued: r.notificationQueued }, 'recipient outcome');
+    }
     return r;
   });
 }
