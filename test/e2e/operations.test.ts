@@ -43,10 +43,14 @@ for (const db of await databaseKinds()) {
         assert.equal(sent.status, 202);
       }
       await eventually(async () => sink.mails.filter((m) => m.to.includes('rezeption@hotel.example.com')).length >= 1 && sink.mails.length >= 2, 10_000, 'delivery and notification');
-      const res = await fetch(`${rebound.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      // The sink has the notification a moment before the worker marks it sent: scrape until settled.
+      const { res, text } = await eventually(async () => {
+        const r = await fetch(`${rebound.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+        const t = await r.text();
+        return /rebound_notification_backlog 0/.test(t) ? { res: r, text: t } : null;
+      }, 10_000, 'the notification backlog to drain');
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
-      const text = await res.text();
       assert.match(text, /rebound_sends_total\{route="relay",result="accepted"\} [1-9]/);
       assert.match(text, /rebound_bounces_total\{reason="userunknown",source="smtp"\} 1/);
       assert.match(text, /rebound_queue_depth\{status="queued"\} 0/);
