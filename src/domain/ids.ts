@@ -22,25 +22,35 @@ function random10(): Buffer {
   return b;
 }
 
+let lastTime = -1;
+let lastRandom = 0n;
+const RANDOM_MAX = (1n << 80n) - 1n;
+
+/**
+ * Ids made in one process sort in the order they were made, also within one millisecond (ULID's
+ * monotonic rule: same millisecond → the previous random part plus one), so events written together
+ * (accepted, then suppressed) list in that order.
+ */
 export function newId(prefix: IdPrefix, now = Date.now()): string {
+  let random: bigint;
+  if (now <= lastTime) {
+    now = lastTime;
+    random = lastRandom === RANDOM_MAX ? 0n : lastRandom + 1n;
+  } else {
+    random = BigInt('0x' + random10().toString('hex'));
+  }
+  lastTime = now;
+  lastRandom = random;
   let time = '';
   let t = now;
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = random10();
   let rand = '';
-  let acc = 0;
-  let bits = 0;
-  for (const b of bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      rand += ALPHABET[(acc >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    acc &= (1 << bits) - 1;
+  for (let i = 0; i < 16; i++) {
+    rand = ALPHABET[Number(random & 31n)] + rand;
+    random >>= 5n;
   }
   return `${prefix}_${time}${rand}`;
 }

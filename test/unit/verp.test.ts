@@ -53,4 +53,11 @@ describe('ids', () => {
     assert.ok(a < b);
     assert.equal(a, a.toLowerCase());
   });
+  it('sort in the order they were made within one millisecond', () => {
+    const now = Date.now() + 10_000;
+    const ids = Array.from({ length: 1000 }, () => newId('evt', now));
+    assert.deepEqual([...ids].sort(), ids);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.match(ids[0]!, /^evt_[0-9a-z]{26}$/);
+  });
 });
