@@ -57,6 +57,8 @@ export interface Config {
   webhookAllowPrivateTargets: boolean;
   /** Hotels' own SMTP hosts may be loopback/private addresses (off: a hotel key must not probe the platform's network). */
   smtpAllowPrivateHosts: boolean;
+  /** Simultaneous inbound SMTP connections one address may hold (of 200 in all). */
+  smtpMaxConnectionsPerAddress: number;
   /** An endpoint whose posts have failed without a success for this long is disabled and the hotel told. */
   webhookDisableAfterHours: number;
   /** This many soft bounces of one address within softBounceWindowDays suppress it; 0 = never. */
@@ -243,6 +245,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     mailgunWebhookSigningKey,
     webhookAllowPrivateTargets: bool(env, 'REBOUND_WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
     smtpAllowPrivateHosts: bool(env, 'REBOUND_SMTP_ALLOW_PRIVATE_HOSTS', false),
+    smtpMaxConnectionsPerAddress: int(env, 'REBOUND_SMTP_MAX_CONNECTIONS_PER_ADDRESS', 20, 1, 200),
     webhookDisableAfterHours: int(env, 'REBOUND_WEBHOOK_DISABLE_AFTER_HOURS', 72, 24, 24 * 90),
     suppressAfterSoftBounces: int(env, 'REBOUND_SUPPRESS_AFTER_SOFT_BOUNCES', 0, 0, 100),
     softBounceWindowDays: int(env, 'REBOUND_SOFT_BOUNCE_WINDOW_DAYS', 30, 1, 365),

@@ -40,6 +40,27 @@ describe('the inbound SMTP listener', () => {
     assert.ok(!lines.some((l) => /STARTTLS/.test(l)), lines.join('\n'));
   });
 
+  it('answers 421 to one address holding more than its share of connections, and frees the slot on close', async () => {
+    const r = await startRebound({ role: 'smtp', env: { REBOUND_SMTP_MAX_CONNECTIONS_PER_ADDRESS: '3' } });
+    instances.push(r);
+    const greet = () => new Promise<{ line: string; socket: import('node:net').Socket }>((resolve, reject) => {
+      const socket = connect(r.smtpPort, '127.0.0.1');
+      socket.setEncoding('utf8');
+      socket.once('data', (d: string) => resolve({ line: d.trim(), socket }));
+      socket.on('error', reject);
+    });
+    const held = [await greet(), await greet(), await greet()];
+    for (const h of held) assert.match(h.line, /^220 /);
+    const fourth = await greet();
+    assert.match(fourth.line, /^421 /);
+    fourth.socket.destroy();
+    held[0]!.socket.end('QUIT\r\n');
+    await new Promise((res) => setTimeout(res, 300));
+    const again = await greet();
+    assert.match(again.line, /^220 /);
+    for (const h of [...held, again]) h.socket.destroy();
+  });
+
   it("offers STARTTLS with the operator's certificate when one is configured", async () => {
     const certs = await testCertificates();
     const dir = mkdtempSync(join(tmpdir(), 'rebound-tls-'));

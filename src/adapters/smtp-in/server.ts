@@ -21,6 +21,9 @@ function smtpError(code: number, text: string): Error {
 
 export async function startInboundSmtp(ctx: AppContext, opts: { host: string; port: number }): Promise<InboundListener> {
   const maxBytes = ctx.config.maxInboundBytes;
+  const maxPerAddress = ctx.config.smtpMaxConnectionsPerAddress;
+  const connectionsFrom = new Map<string, number>();
+  const counted = new WeakSet<SMTPServerSession>();
   const tls = ctx.config.smtpTlsKeyFile && ctx.config.smtpTlsCertFile
     ? { key: readFileSync(ctx.config.smtpTlsKeyFile), cert: readFileSync(ctx.config.smtpTlsCertFile) }
     : null;
@@ -54,6 +57,22 @@ export async function startInboundSmtp(ctx: AppContext, opts: { host: string; po
     // The client's reverse DNS name is never used (bounces are trusted by VERP token, not by host),
     // and a lookup per connection stalls ingest where the resolver is slow or absent.
     disableReverseLookup: true,
+    // One address may not hold every slot (maxClients) with idle connections: past its share it
+    // gets a temporary 421, and real MTAs retry later.
+    onConnect(session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      const address = session.remoteAddress;
+      const open = connectionsFrom.get(address) ?? 0;
+      if (open >= maxPerAddress) return callback(smtpError(421, '4.7.0 Too many connections from your address, try again later'));
+      connectionsFrom.set(address, open + 1);
+      counted.add(session);
+      callback();
+    },
+    onClose(session: SMTPServerSession) {
+      if (!counted.delete(session)) return;
+      const open = (connectionsFrom.get(session.remoteAddress) ?? 1) - 1;
+      if (open <= 0) connectionsFrom.delete(session.remoteAddress);
+      else connectionsFrom.set(session.remoteAddress, open);
+    },
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
       checkRecipient(address.address).then((err) => callback(err), (e) => {
         ctx.log.error({ err: (e as Error).message }, 'inbound RCPT check failed');
