@@ -5,7 +5,7 @@ import { iso } from './context.ts';
 import type { Outcome } from './record-outcome.ts';
 import { newId } from '../domain/ids.ts';
 import { nextRetryDelayMs } from '../domain/backoff.ts';
-import { renderNotification } from '../notifications/render.ts';
+import { renderNotification, type NotificationFacts } from '../notifications/render.ts';
 import { explainReason, type Reason } from '../bounce/index.ts';
 import { REASONS } from '../bounce/types.ts';
 import { holdLease, newLeaseValue, renewLease } from './lease.ts';
@@ -16,26 +16,13 @@ import { redactAddresses } from './redact.ts';
  * outcome's transaction. Rendering (MIME, HTML, the attached bounce) happens when the notification is
  * sent: it was a third of the time it took to take in a bounce, and the outbox row is just as durable.
  */
-export interface StoredNotificationFacts {
-  language: 'de' | 'en';
-  hotelName: string;
-  to: string;
-  guestAddress: string;
-  originalSubject: string;
-  originalMessageId: string;
-  sentAt: string;
-  failedAt: string;
-  reference: string | null;
-  diagnostic: string | null;
-  statusCode: string | null;
-  replyCode: string | null;
-  remoteMta: string | null;
+export type StoredNotificationFacts = Omit<NotificationFacts, 'timeZone' | 'notificationsDomain' | 'notificationId' | 'explanation' | 'bounce' | 'reason'> & {
   reason: Reason;
   /** The bounce as received is attached from inbound_messages at send time. */
   inboundId: string | null;
   /** A bounce that was not stored as an inbound message, base64 (no source passes one today). */
   bounceBase64?: string;
-}
+};
 
 /** The facts of the hotel's notification for a final failure of one recipient; null when none is due. */
 export async function notificationFacts(

@@ -96,16 +96,21 @@ function requestHash(input: unknown): string {
   return createHash('sha256').update(JSON.stringify(input)).digest('hex');
 }
 
+/** The message an Idempotency-Key already produced (same request), a 409 for a different request, or null. */
+async function earlierAcceptance(ctx: AppContext, tenantId: string, idempotencyKey: string, hash: string): Promise<AcceptedMessage | null> {
+  const existing = await ctx.db.kysely.selectFrom('messages').select(['id', 'status', 'request_hash'])
+    .where('tenant_id', '=', tenantId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  if (!existing) return null;
+  if (existing.request_hash !== hash) throw new ReboundError('REBOUND_ERR_IDEMPOTENCY_CONFLICT', undefined, 'Idempotency-Key');
+  return { id: existing.id, status: existing.status, duplicate: true };
+}
+
 /** Stores the message, its content and one row per recipient, queued, in one transaction → 202. */
 export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: SendMessageInput, idempotencyKey: string | null): Promise<AcceptedMessage> {
   const hash = requestHash(input);
   if (idempotencyKey) {
-    const existing = await ctx.db.kysely.selectFrom('messages').select(['id', 'status', 'request_hash'])
-      .where('tenant_id', '=', tenant.id).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
-    if (existing) {
-      if (existing.request_hash !== hash) throw new ReboundError('REBOUND_ERR_IDEMPOTENCY_CONFLICT', undefined, 'Idempotency-Key');
-      return { id: existing.id, status: existing.status, duplicate: true };
-    }
+    const earlier = await earlierAcceptance(ctx, tenant.id, idempotencyKey, hash);
+    if (earlier) return earlier;
   }
 
   const recipients = [
@@ -205,12 +210,8 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
   } catch (e) {
     // Two concurrent requests with one Idempotency-Key: the unique constraint lets one win; answer the other with it.
     if (idempotencyKey) {
-      const existing = await ctx.db.kysely.selectFrom('messages').select(['id', 'status', 'request_hash'])
-        .where('tenant_id', '=', tenant.id).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
-      if (existing) {
-        if (existing.request_hash !== hash) throw new ReboundError('REBOUND_ERR_IDEMPOTENCY_CONFLICT', undefined, 'Idempotency-Key');
-        return { id: existing.id, status: existing.status, duplicate: true };
-      }
+      const earlier = await earlierAcceptance(ctx, tenant.id, idempotencyKey, hash);
+      if (earlier) return earlier;
     }
     throw e;
   }
