@@ -37,6 +37,26 @@ export function isCatchAllBounceAddress(ctx: AppContext, address: string): boole
   return address.toLowerCase() === `bounces@${ctx.config.notificationsDomain}`;
 }
 
+/** A recipient row with its message's Message-ID header, as a report is matched against it. */
+export interface KnownRecipient {
+  id: string;
+  address: string;
+  message_id: string;
+  tenant_id: string;
+  message_id_header: string;
+}
+
+/** The recipient rows (with their message's Message-ID) of these ids; unknown ids are left out. */
+export async function lookUpRecipients(ctx: AppContext, ids: readonly string[]): Promise<KnownRecipient[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await ctx.db.query<KnownRecipient>(ctx.db.kysely,
+    `select r.id, r.address, r.message_id, r.tenant_id, m.message_id_header from recipients r join messages m on m.id = r.message_id where r.id in (${ids.map(() => '?').join(', ')})`,
+    ids);
+  return rows;
+}
+
+const INSERT_INBOUND_SQL = 'insert into inbound_messages (id, tenant_id, received_at, envelope_from, envelope_to, kind, raw, analysis_json) values (?, ?, ?, ?, ?, ?, ?, ?)';
+
 const KIND_TO_EVENT: Record<Analysis['kind'], Outcome['type'] | null> = {
   bounce: 'bounced', delay: 'deferred', delivered: 'delivered', feedback: 'complained', autoreply: 'autoreply', unknown: null,
 };
@@ -48,7 +68,7 @@ const KIND_TO_EVENT: Record<Analysis['kind'], Outcome['type'] | null> = {
  */
 export async function ingestBounce(
   ctx: AppContext, raw: Buffer, envelope: { from: string; to: string[] }, source: Outcome['source'] = 'bounce',
-  opts: { tenantId?: string; onlyKinds?: readonly Analysis['kind'][] } = {},
+  opts: { tenantId?: string; onlyKinds?: readonly Analysis['kind'][]; known?: ReadonlyMap<string, KnownRecipient> } = {},
 ): Promise<IngestResult> {
   const analysis = analyse(raw);
   const eventType = KIND_TO_EVENT[analysis.kind];
@@ -62,17 +82,17 @@ export async function ingestBounce(
     const id = recipientIdFromVerp(ctx, to);
     if (id) candidateIds.add(id);
   }
-  let rows: { id: string; address: string; message_id: string; tenant_id: string }[] = [];
+  let rows: KnownRecipient[] = [];
   if (candidateIds.size > 0) {
-    rows = await ctx.db.kysely.selectFrom('recipients').select(['id', 'address', 'message_id', 'tenant_id'])
-      .where('id', 'in', [...candidateIds]).execute();
+    // Usually read already when the listener checked the RCPT addresses (`opts.known`).
+    const missing = [...candidateIds].filter((id) => !opts.known?.has(id));
+    const fetched = missing.length > 0 ? await lookUpRecipients(ctx, missing) : [];
+    rows = [...candidateIds].map((id) => opts.known?.get(id) ?? fetched.find((r) => r.id === id)).filter((r): r is KnownRecipient => r !== undefined);
     // A report that quotes another message than the one its return path names (a DSN about a
     // notification, a hotel's reply quoting a Message-ID) is not about this recipient.
     if (analysis.originalMessageId && rows.length > 0) {
-      const own = await ctx.db.kysely.selectFrom('messages').select(['id', 'message_id_header'])
-        .where('id', 'in', [...new Set(rows.map((r) => r.message_id))]).execute();
-      const header = new Map(own.map((m) => [m.id, m.message_id_header.toLowerCase()]));
-      rows = rows.filter((r) => header.get(r.message_id) === analysis.originalMessageId!.toLowerCase());
+      const quoted = analysis.originalMessageId.toLowerCase();
+      rows = rows.filter((r) => r.message_id_header.toLowerCase() === quoted);
       if (rows.length === 0) return { inboundId: null, kind: analysis.kind, matched: [], refused: 'the report quotes a different message than its return path names' };
     }
   } else if (analysis.originalMessageId) {
@@ -82,8 +102,8 @@ export async function ingestBounce(
     if (opts.tenantId) q = q.where('tenant_id', '=', opts.tenantId);
     const msg = await q.executeTakeFirst();
     if (msg) {
-      const all = await ctx.db.kysely.selectFrom('recipients').select(['id', 'address', 'message_id', 'tenant_id'])
-        .where('message_id', '=', msg.id).execute();
+      const all = (await ctx.db.kysely.selectFrom('recipients').select(['id', 'address', 'message_id', 'tenant_id'])
+        .where('message_id', '=', msg.id).execute()).map((r) => ({ ...r, message_id_header: analysis.originalMessageId! }));
       const named = new Set(analysis.recipients.map((r) => r.address.toLowerCase()));
       rows = all.filter((r) => named.has(r.address.toLowerCase()));
       // An auto-reply names no recipient; it comes from the guest, so match its From to the guest.
@@ -125,7 +145,7 @@ export async function ingestBounce(
       dedupeKey: `inbound:${row.id}:${eventType}:${verdict?.status ?? ''}:${hashText(verdict?.diagnosticCode ?? analysis.kind)}`,
       details: { decodedBy: verdict?.decodedBy ?? null, reasonFrom: verdict?.reasonFrom ?? null, action: verdict?.action ?? null, feedbackType: verdict?.feedbackType ?? null },
       bounceRaw: raw,
-    }, inboundStored ? {} : { guard: async (trx) => { await trx.insertInto('inbound_messages').values(inbound).execute(); } });
+    }, inboundStored ? {} : { guard: async (trx) => { await ctx.db.query(trx, INSERT_INBOUND_SQL, [inbound.id, inbound.tenant_id, inbound.received_at, inbound.envelope_from, inbound.envelope_to, inbound.kind, inbound.raw, inbound.analysis_json]); } });
     inboundStored = true;
     if (result.applied && result.status === 'bounced') ctx.metrics?.bounces.inc({ reason: verdict?.reason ?? 'undefined', source });
     matched.push({ recipientId: row.id, messageId: row.message_id, type: eventType, applied: result.applied, duplicate: result.duplicate });

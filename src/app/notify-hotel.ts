@@ -24,6 +24,18 @@ export type StoredNotificationFacts = Omit<NotificationFacts, 'timeZone' | 'noti
   bounceBase64?: string;
 };
 
+/** The message and hotel columns a notification is made from. */
+export interface NotificationSource {
+  subject: string;
+  message_id_header: string;
+  created_at: string;
+  reference: string | null;
+  name: string;
+  notification_email: string;
+  language: string;
+  settings_json: string;
+}
+
 /** The facts of the hotel's notification for a final failure of one recipient; null when none is due. */
 export async function notificationFacts(
   trx: Transaction<Database>, recipient: { message_id: string; tenant_id: string; address: string }, outcome: Outcome, failedAt: string,
@@ -35,6 +47,13 @@ export async function notificationFacts(
       'tenants.name', 'tenants.notification_email', 'tenants.language', 'tenants.settings_json',
     ])
     .where('messages.id', '=', recipient.message_id).executeTakeFirst();
+  return notificationFactsFrom(row ?? null, recipient, outcome, failedAt);
+}
+
+/** As `notificationFacts`, from the message and hotel row already read (null: there is none). */
+export function notificationFactsFrom(
+  row: NotificationSource | null, recipient: { address: string }, outcome: Outcome, failedAt: string,
+): StoredNotificationFacts | null {
   if (!row) return null;
   const settings = JSON.parse(row.settings_json) as { imap?: { notifyHotel?: boolean } };
   // A bounce found in the hotel's own mailbox is already in front of the hotel; notify only if it asked to.

@@ -4,7 +4,7 @@ import { iso } from './context.ts';
 import type { Database, RecipientTable } from '../adapters/db/schema.ts';
 import { newId } from '../domain/ids.ts';
 import { summarise, type EventType, type Status } from '../domain/status.ts';
-import { notificationFacts } from './notify-hotel.ts';
+import { notificationFactsFrom } from './notify-hotel.ts';
 
 const NOT_RENDERED = Buffer.alloc(0);
 import { softBounceThresholdReached, suppressAddress } from './suppressions.ts';
@@ -79,27 +79,23 @@ type Trx = Transaction<Database>;
  * `expectedLease` guards against a worker whose lease ran out writing over a newer attempt.
  */
 export async function recordOutcome(ctx: AppContext, recipientId: string, outcome: Outcome, opts: RecordOptions = {}): Promise<RecordResult> {
-  return await ctx.db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
+  const db = ctx.db;
+  return await db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
     await opts.guard?.(trx);
-    // The recipient with its message's other recipients, and whether the hotel has any webhook
-    // endpoint, in one round trip (each saved query is a round trip on PostgreSQL).
-    const siblings = await trx.selectFrom('recipients').selectAll('recipients')
-      .select((eb) => eb.selectFrom('webhook_endpoints').select((e) => e.fn.countAll().as('n'))
-        .whereRef('webhook_endpoints.tenant_id', '=', 'recipients.tenant_id').where('webhook_endpoints.disabled_at', 'is', null).as('endpoints'))
-      .where('recipients.message_id', '=', (eb) => eb.selectFrom('recipients as own').select('own.message_id').where('own.id', '=', recipientId))
-      .execute();
+    // The recipient with its message's other recipients, whether the hotel has any webhook endpoint,
+    // and the message and hotel a notification is made from, in one statement (each saved query is a
+    // round trip on PostgreSQL). Plain SQL: this runs for every outcome of every source.
+    const { rows: siblings } = await db.query<SiblingRow>(trx, SIBLINGS_SQL, [recipientId]);
     const found = siblings.find((r) => r.id === recipientId);
     if (!found) throw new Error(`recipient ${recipientId} not found`);
-    const { endpoints, ...row } = found;
+    const { endpoints, m_subject, m_message_id_header, m_created_at, m_reference, t_name, t_notification_email, t_language, t_settings_json, ...row } = found;
     const unchanged = { applied: false, status: row.status as Status, notificationQueued: false, eventId: null, suppressed: false, webhooksQueued: 0 };
     if (opts.expectedLease !== undefined && row.lease_until !== opts.expectedLease) return { ...unchanged, duplicate: false };
     const nowDate = ctx.now();
     const now = iso(nowDate);
-    if (outcome.dedupeKey) {
-      const seen = await trx.selectFrom('events').select('id').where('dedupe_key', '=', outcome.dedupeKey).executeTakeFirst();
-      if (seen) return { ...unchanged, duplicate: true };
-    }
-    const eventId = await insertEvent(trx, row, outcome, now);
+    // The event, unless its dedupe key is taken (the same report or webhook again): then nothing changes.
+    const eventId = await insertEvent(ctx, trx, row, outcome, now);
+    if (!eventId) return { ...unchanged, duplicate: true };
 
     const current = row.status as Status;
     const target = nextStatus(current, outcome.type);
@@ -116,10 +112,12 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     } else if (outcome.type === 'deferred' && opts.expectedLease !== undefined) {
       patch.next_attempt_at = outcome.nextAttemptAt ?? null;
     }
-    await trx.updateTable('recipients').set(patch).where('id', '=', row.id).execute();
+    // The columns come from the fixed set above, never from input.
+    const columns = Object.keys(patch) as (keyof RecipientTable)[];
+    await db.query(trx, `update recipients set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ?`, [...columns.map((c) => patch[c] ?? null), row.id]);
     if (target && siblings.length === 1) {
       // The only recipient: the message's status is this recipient's.
-      await trx.updateTable('messages').set({ status: summarise([target]), updated_at: now }).where('id', '=', row.message_id).execute();
+      await db.query(trx, 'update messages set status = ?, updated_at = ? where id = ?', [summarise([target]), now, row.message_id]);
     } else if (target) {
       await refreshMessageStatus(trx, row.message_id, now);
     }
@@ -127,21 +125,22 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     let notificationQueued = false;
     // The hotel's notification, stored as its facts (rendered when sent), in this transaction: it
     // exists exactly when the final failure does, and the unique recipient_id keeps it to one.
-    const facts = target === 'bounced' ? await notificationFacts(trx, row, outcome, now) : null;
+    const source = m_subject === null || t_name === null ? null : {
+      subject: m_subject, message_id_header: m_message_id_header!, created_at: m_created_at!, reference: m_reference,
+      name: t_name, notification_email: t_notification_email!, language: t_language!, settings_json: t_settings_json!,
+    };
+    const facts = target === 'bounced' ? notificationFactsFrom(source, row, outcome, now) : null;
     if (facts) {
-      const inserted = await trx.insertInto('notifications').values({
-        id: newId('ntf'), tenant_id: row.tenant_id, recipient_id: row.id, message_id: row.message_id,
-        to_address: facts.to, status: 'pending', attempts: 0, next_attempt_at: now, lease_until: null,
-        raw: NOT_RENDERED, facts_json: JSON.stringify(facts), last_error: null, created_at: now, sent_at: null,
-      }).onConflict((oc) => oc.column('recipient_id').doNothing()).executeTakeFirst();
-      notificationQueued = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+      const inserted = await db.query(trx, INSERT_NOTIFICATION_SQL,
+        [newId('ntf'), row.tenant_id, row.id, row.message_id, facts.to, now, NOT_RENDERED, JSON.stringify(facts), now]);
+      notificationQueued = inserted.changes > 0;
     }
 
     // Suppression: a hard bounce or a complaint at once; soft bounces only by the configured rule.
     let suppressed = false;
     const suppression = (reason: string, source: 'bounce' | 'complaint' | 'soft-bounces') => suppressAddress(trx, {
       tenantId: row.tenant_id, address: row.address, reason, source, eventId, messageId: row.message_id, diagnostic: outcome.diagnostic, at: now,
-    });
+    }, db);
     if (outcome.type === 'bounced' && outcome.hardBounce === true) {
       suppressed = await suppression(outcome.reason ?? 'undefined', 'bounce');
     } else if (outcome.type === 'complained') {
@@ -167,27 +166,36 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
   });
 }
 
-async function insertEvent(trx: Trx, row: { id: string; tenant_id: string; message_id: string }, o: Outcome, now: string): Promise<string> {
+type SiblingRow = RecipientTable & {
+  endpoints: number | string | null;
+  m_subject: string | null; m_message_id_header: string | null; m_created_at: string | null; m_reference: string | null;
+  t_name: string | null; t_notification_email: string | null; t_language: string | null; t_settings_json: string | null;
+};
+
+const SIBLINGS_SQL = `select r.*,
+  (select count(*) from webhook_endpoints e where e.tenant_id = r.tenant_id and e.disabled_at is null) as endpoints,
+  m.subject as m_subject, m.message_id_header as m_message_id_header, m.created_at as m_created_at, m.reference as m_reference,
+  t.name as t_name, t.notification_email as t_notification_email, t.language as t_language, t.settings_json as t_settings_json
+  from recipients r left join messages m on m.id = r.message_id left join tenants t on t.id = m.tenant_id
+  where r.message_id = (select own.message_id from recipients own where own.id = ?)`;
+
+const INSERT_NOTIFICATION_SQL = `insert into notifications
+  (id, tenant_id, recipient_id, message_id, to_address, status, attempts, next_attempt_at, lease_until, raw, facts_json, last_error, created_at, sent_at)
+  values (?, ?, ?, ?, ?, 'pending', 0, ?, null, ?, ?, null, ?, null) on conflict (recipient_id) do nothing`;
+
+const INSERT_EVENT_SQL = `insert into events
+  (id, tenant_id, message_id, recipient_id, type, at, source, status_code, reply_code, reason, diagnostic, remote_mta, inbound_id, details_json, dedupe_key, hard_bounce)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (dedupe_key) do nothing`;
+
+/** Writes the event; null when an event with the same dedupe key exists (then nothing was written). */
+async function insertEvent(ctx: AppContext, trx: Trx, row: { id: string; tenant_id: string; message_id: string }, o: Outcome, now: string): Promise<string | null> {
   const id = newId('evt');
-  await trx.insertInto('events').values({
-    id,
-    tenant_id: row.tenant_id,
-    message_id: row.message_id,
-    recipient_id: row.id,
-    type: o.type,
-    at: now,
-    source: o.source,
-    status_code: o.statusCode,
-    reply_code: o.replyCode,
-    reason: o.reason,
-    diagnostic: o.diagnostic,
-    remote_mta: o.remoteMta,
-    inbound_id: o.inboundId ?? null,
-    details_json: JSON.stringify(o.details ?? {}),
-    dedupe_key: o.dedupeKey ?? null,
-    hard_bounce: o.type === 'bounced' && o.hardBounce !== undefined ? (o.hardBounce ? 1 : 0) : null,
-  }).execute();
-  return id;
+  const r = await ctx.db.query(trx, INSERT_EVENT_SQL, [
+    id, row.tenant_id, row.message_id, row.id, o.type, now, o.source, o.statusCode, o.replyCode, o.reason, o.diagnostic, o.remoteMta,
+    o.inboundId ?? null, JSON.stringify(o.details ?? {}), o.dedupeKey ?? null,
+    o.type === 'bounced' && o.hardBounce !== undefined ? (o.hardBounce ? 1 : 0) : null,
+  ]);
+  return r.changes > 0 ? id : null;
 }
 
 export async function refreshMessageStatus(trx: Trx, messageId: string, now: string): Promise<void> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from './context.ts';
 import { iso } from './context.ts';
 import type { Database } from '../adapters/db/schema.ts';
+import type { Db } from '../adapters/db/database.ts';
 import { REASONS } from '../bounce/types.ts';
 import { ReboundError } from '../errors.ts';
 
@@ -42,22 +43,32 @@ function toRecord(row: Database['suppressions']): SuppressionRecord {
   };
 }
 
-/** Adds (or renews) an entry; an existing active entry is kept as it is — the first cause stays the cause. */
-export async function suppressAddress(trx: Trx, entry: { tenantId: string; address: string; reason: string; source: SuppressionSource; eventId: string | null; messageId: string | null; diagnostic: string | null; at: string }): Promise<boolean> {
+/**
+ * Adds (or renews) an entry; an existing active entry is kept as it is — the first cause stays the cause.
+ * Tried as an insert first (the common case: a new address, one statement); `db` runs the statements as
+ * plain SQL (the outcome path), without it through kysely.
+ */
+export async function suppressAddress(trx: Trx, entry: { tenantId: string; address: string; reason: string; source: SuppressionSource; eventId: string | null; messageId: string | null; diagnostic: string | null; at: string }, db?: Db): Promise<boolean> {
   const address = normalise(entry.address);
-  const existing = await trx.selectFrom('suppressions').select(['removed_at']).where('tenant_id', '=', entry.tenantId).where('address', '=', address).executeTakeFirst();
   const values = {
     reason: entry.reason, source: entry.source, event_id: entry.eventId, message_id: entry.messageId,
     diagnostic: entry.diagnostic, created_at: entry.at, removed_at: null,
   };
-  if (!existing) {
-    const r = await trx.insertInto('suppressions').values({ tenant_id: entry.tenantId, address, ...values })
-      .onConflict((oc) => oc.columns(['tenant_id', 'address']).doNothing()).executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  if (db) {
+    const ins = await db.query(trx, 'insert into suppressions (tenant_id, address, reason, source, event_id, message_id, diagnostic, created_at, removed_at) values (?, ?, ?, ?, ?, ?, ?, ?, null) on conflict (tenant_id, address) do nothing',
+      [entry.tenantId, address, values.reason, values.source, values.event_id, values.message_id, values.diagnostic, values.created_at]);
+    if (ins.changes > 0) return true;
+    // There is an entry: renewed only if it was removed (reactivated) before.
+    const upd = await db.query(trx, 'update suppressions set reason = ?, source = ?, event_id = ?, message_id = ?, diagnostic = ?, created_at = ?, removed_at = null where tenant_id = ? and address = ? and removed_at is not null',
+      [values.reason, values.source, values.event_id, values.message_id, values.diagnostic, values.created_at, entry.tenantId, address]);
+    return upd.changes > 0;
   }
-  if (existing.removed_at === null) return false;
-  await trx.updateTable('suppressions').set(values).where('tenant_id', '=', entry.tenantId).where('address', '=', address).execute();
-  return true;
+  const r = await trx.insertInto('suppressions').values({ tenant_id: entry.tenantId, address, ...values })
+    .onConflict((oc) => oc.columns(['tenant_id', 'address']).doNothing()).executeTakeFirst();
+  if (Number(r.numInsertedOrUpdatedRows ?? 0) > 0) return true;
+  const u = await trx.updateTable('suppressions').set(values).where('tenant_id', '=', entry.tenantId).where('address', '=', address)
+    .where('removed_at', 'is not', null).executeTakeFirst();
+  return Number(u.numUpdatedRows ?? 0) > 0;
 }
 
 /** Active entries among `addresses` for one hotel, keyed by lower-cased address. */

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
@@ -20,7 +20,20 @@ export interface Db {
    * exactly its own result. `fn` may therefore run twice; it must only touch the database.
    */
   write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * One statement as plain SQL with `?` placeholders (written to run on both databases), on `on` — a
+   * transaction of `write`, or `kysely` itself outside one. For hot paths: it skips kysely's query
+   * building and compiling (a third of the bounce ingest's CPU). On SQLite the statement runs at once
+   * on the one connection (prepared once, cached); on PostgreSQL through `on`'s connection.
+   */
+  query<R = Record<string, unknown>>(on: Kysely<Database> | Transaction<Database>, sqlText: string, params: readonly unknown[]): Promise<QueryResult<R>>;
   close(): Promise<void>;
+}
+
+export interface QueryResult<R> {
+  rows: R[];
+  /** Rows inserted, updated or deleted. */
+  changes: number;
 }
 
 /** Opens SQLite (`sqlite:<file>` or `sqlite::memory:`) or PostgreSQL (`postgres://…`). */
@@ -34,8 +47,20 @@ export async function openDatabase(url: string): Promise<Db> {
     // that client and the next query opens a new connection, so noting it is enough.
     pool.on('error', (e) => { process.emitWarning(`PostgreSQL idle connection lost: ${e.message}`, { code: 'REBOUND_DB_IDLE_ERROR' }); });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const group = groupCommit(kysely, false);
-    return { kysely, dialect: 'postgres', write: group.write, close: async () => { await group.drain(); await kysely.destroy(); } };
+    const group = groupCommit(kysely, null);
+    const pgText = new Map<string, string>();
+    const query = async <R>(on: Kysely<Database> | Transaction<Database>, sqlText: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
+      let text = pgText.get(sqlText);
+      if (text === undefined) {
+        let n = 0;
+        text = sqlText.replace(/\?/g, () => `$${++n}`);
+        if (pgText.size >= 500) pgText.clear();
+        pgText.set(sqlText, text);
+      }
+      const r = await on.executeQuery<R>(CompiledQuery.raw(text, params as unknown[]));
+      return { rows: r.rows, changes: Number(r.numAffectedRows ?? 0) };
+    };
+    return { kysely, dialect: 'postgres', write: group.write, query, close: async () => { await group.drain(); await kysely.destroy(); } };
   }
   const file = url.replace(/^sqlite:/, '');
   const Sqlite = (await import('better-sqlite3')).default;
@@ -52,9 +77,21 @@ export async function openDatabase(url: string): Promise<Db> {
   handle.pragma('cache_size = -65536');
   handle.pragma('temp_store = MEMORY');
   handle.pragma('wal_autocheckpoint = 4000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
-  const group = groupCommit(kysely, true);
-  return { kysely, dialect: 'sqlite', write: group.write, close: async () => { await group.drain(); await kysely.destroy(); } };
+  const statements = withStatementCache(handle);
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  const group = groupCommit(kysely, statements);
+  // SQLite has one connection and better-sqlite3 is synchronous: the statement runs to completion here,
+  // inside whatever transaction the connection is in (the caller's, when `on` is one of `write`'s).
+  const query = <R>(_on: unknown, sqlText: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
+    try {
+      const stmt = statements.prepare(sqlText);
+      if (stmt.reader) return Promise.resolve({ rows: stmt.all(...params) as R[], changes: 0 });
+      return Promise.resolve({ rows: [], changes: stmt.run(...params).changes });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+  return { kysely, dialect: 'sqlite', write: group.write, query, close: async () => { await group.drain(); await kysely.destroy(); } };
 }
 
 interface WriteJob {
@@ -66,7 +103,10 @@ interface WriteJob {
 /** At most this many transactions share a commit (bounds the time the connection is held). */
 const GROUP_MAX = 64;
 
-function groupCommit(kysely: Kysely<Database>, savepoints: boolean) {
+function groupCommit(kysely: Kysely<Database>, sqlite: { prepare(sql: string): import('better-sqlite3').Statement } | null) {
+  const savepoints = sqlite !== null;
+  // SQLite: the savepoints run as prepared statements on the connection the group's transaction holds.
+  const run = (text: string) => { sqlite!.prepare(text).run(); };
   let queue: WriteJob[] = [];
   let scheduled = false;
   let running: Promise<void> = Promise.resolve();
@@ -107,14 +147,14 @@ function groupCommit(kysely: Kysely<Database>, savepoints: boolean) {
     try {
       await kysely.transaction().execute(async (trx) => {
         for (const job of jobs) {
-          await sql`savepoint rebound_job`.execute(trx);
+          run('savepoint rebound_job');
           try {
             outcomes.push({ ok: true, value: await job.fn(trx) });
-            await sql`release rebound_job`.execute(trx);
+            run('release rebound_job');
           } catch (e) {
             outcomes.push({ ok: false, value: e });
-            await sql`rollback to rebound_job`.execute(trx);
-            await sql`release rebound_job`.execute(trx);
+            run('rollback to rebound_job');
+            run('release rebound_job');
           }
         }
       });

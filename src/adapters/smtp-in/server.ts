@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import type { AppContext } from '../../app/context.ts';
-import { ingestBounce, isCatchAllBounceAddress, recipientIdFromVerp } from '../../app/ingest-bounce.ts';
+import { ingestBounce, isCatchAllBounceAddress, lookUpRecipients, recipientIdFromVerp, type KnownRecipient } from '../../app/ingest-bounce.ts';
 
 /**
  * Rebound's inbound listener for the notifications domain. Shaped as ordered checks returning a
@@ -28,13 +28,20 @@ export async function startInboundSmtp(ctx: AppContext, opts: { host: string; po
     ? { key: readFileSync(ctx.config.smtpTlsKeyFile), cert: readFileSync(ctx.config.smtpTlsCertFile) }
     : null;
 
-  async function checkRecipient(address: string): Promise<Error | null> {
+  // The recipient rows read at RCPT, per mail transaction (smtp-server makes a new envelope object for
+  // each), handed to the ingest at DATA so they are not read again.
+  const known = new WeakMap<object, Map<string, KnownRecipient>>();
+
+  async function checkRecipient(address: string, envelope: object): Promise<Error | null> {
     if (isCatchAllBounceAddress(ctx, address)) return null;
     const recipientId = recipientIdFromVerp(ctx, address);
     // Anything that is not one of our return paths is refused here, so this server is never a relay.
     if (!recipientId) return smtpError(550, '5.7.1 Relaying denied: this server only accepts bounces for messages it sent');
-    const exists = await ctx.db.kysely.selectFrom('recipients').select('id').where('id', '=', recipientId).executeTakeFirst();
-    if (!exists) return smtpError(550, '5.1.1 No such bounce address (message expired or never sent)');
+    const [row] = await lookUpRecipients(ctx, [recipientId]);
+    if (!row) return smtpError(550, '5.1.1 No such bounce address (message expired or never sent)');
+    let rows = known.get(envelope);
+    if (!rows) known.set(envelope, rows = new Map());
+    rows.set(row.id, row);
     return null;
   }
 
@@ -73,8 +80,8 @@ export async function startInboundSmtp(ctx: AppContext, opts: { host: string; po
       if (open <= 0) connectionsFrom.delete(session.remoteAddress);
       else connectionsFrom.set(session.remoteAddress, open);
     },
-    onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
-      checkRecipient(address.address).then((err) => callback(err), (e) => {
+    onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      checkRecipient(address.address, session.envelope).then((err) => callback(err), (e) => {
         ctx.log.error({ err: (e as Error).message }, 'inbound RCPT check failed');
         callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
       });
@@ -99,7 +106,7 @@ export async function startInboundSmtp(ctx: AppContext, opts: { host: string; po
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
         };
-        ingestBounce(ctx, raw, envelope).then((result) => {
+        ingestBounce(ctx, raw, envelope, 'bounce', { known: known.get(session.envelope) }).then((result) => {
           if (result.refused && result.matched.length === 0 && result.inboundId === null) {
             callback(smtpError(550, '5.7.1 Not a report about a message sent by this system'));
           } else {
