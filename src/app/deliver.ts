@@ -3,7 +3,7 @@ import type { Database } from '../adapters/db/schema.ts';
 import type { AppContext } from './context.ts';
 import { iso } from './context.ts';
 import { recordOutcome } from './record-outcome.ts';
-import { classifyReply } from './classify.ts';
+import { verdictForReply } from '../bounce/index.ts';
 import { getTenant, rowToTenant } from './tenants.ts';
 import { nextRetryDelayMs } from '../domain/backoff.ts';
 import { verpAddress } from '../security/verp.ts';
@@ -146,7 +146,7 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
       diagnostic: outcome.response, remoteMta, details: { remoteId, route: tenant.route.type },
     }, { expectedLease: lease });
   } else if (outcome.result === 'failed') {
-    const c = classifyReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, action: 'failed' });
+    const c = verdictForReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, command: outcome.command, action: 'failed' });
     countBounce(ctx, c.reason, 'smtp', await recordOutcome(ctx, r.id, {
       type: 'bounced', source: 'smtp', statusCode: c.status, replyCode: outcome.replyCode, reason: c.reason, hardBounce: c.hardBounce,
       diagnostic: outcome.response, remoteMta, details: { command: outcome.command, reasonFrom: c.reasonFrom, route: tenant.route.type },
@@ -168,7 +168,7 @@ async function deferOrExpire(ctx: AppContext, r: ClaimedRecipient, lease: string
     return;
   }
   const delay = fixedDelayMs ?? nextRetryDelayMs(r.attempts + 1, { baseMs: ctx.config.retryBaseMs, maxMs: ctx.config.retryMaxMs, jitter: Math.random });
-  const c = outcome.replyCode ? classifyReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, action: 'delayed' }) : null;
+  const c = outcome.replyCode ? verdictForReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, command: outcome.command, action: 'delayed' }) : null;
   await recordOutcome(ctx, r.id, {
     type: 'deferred', source: 'worker', statusCode: outcome.status, replyCode: outcome.replyCode, reason: c?.reason ?? 'networkerror',
     diagnostic: outcome.response, remoteMta, nextAttemptAt: iso(new Date(now.getTime() + delay)),

@@ -3,7 +3,7 @@ import type { AppContext } from './context.ts';
 import type { Database } from '../adapters/db/schema.ts';
 import { iso } from './context.ts';
 import { recordOutcome, type Outcome } from './record-outcome.ts';
-import { classifyReply } from './classify.ts';
+import { verdictForReply } from '../bounce/index.ts';
 import { mailgunRefusal, verifyMailgunWebhook, type MailgunEvent, type MailgunWebhookRefusal } from '../adapters/mailgun/webhook.ts';
 
 /**
@@ -87,7 +87,7 @@ function outcomeFor(event: MailgunEvent): Outcome {
     case 'failed': {
       const permanent = event.severity === 'permanent';
       // The same analyser rules that read bounce mails decide the reason, from the provider's text.
-      const c = classifyReply({ address: event.recipient!, replyCode: ds?.code ?? null, status: ds?.enhancedCode ?? null, text: event.remoteError, remoteMta, action: permanent ? 'failed' : 'delayed' });
+      const c = verdictForReply({ address: event.recipient!, replyCode: ds?.code ?? null, status: ds?.enhancedCode ?? null, text: event.remoteError, remoteMta, command: null, action: permanent ? 'failed' : 'delayed' });
       return {
         ...base,
         type: permanent ? 'bounced' : 'deferred',

@@ -106,6 +106,23 @@ function reportingMtaOf(message: BounceMessage): string | null {
   return m ? m[1].toLowerCase() : null;
 }
 
+/**
+ * The verdict for a reply the next hop gave directly (an RCPT/DATA rejection, a provider's answer):
+ * the same provider tables and reason rules as for a bounce mail, so a full mailbox is the same
+ * verdict whichever way it reached us. `decodedBy` is 'smtp-reply'.
+ */
+export function verdictForReply(reply: {
+  address: string; action: 'failed' | 'delayed'; replyCode: string | null; status: string | null;
+  text: string | null; remoteMta: string | null; command: string | null;
+}): RecipientVerdict {
+  // "RCPT TO" / "MAIL FROM" / "DATA" as nodemailer names them → the rules' "RCPT" / "MAIL" / "DATA".
+  const command = reply.command ? reply.command.trim().split(/\s+/)[0]!.toUpperCase() : null;
+  return verdictOf({
+    address: reply.address, action: reply.action, status: reply.status, replyCode: reply.replyCode,
+    diagnosticCode: reply.text, remoteMta: reply.remoteMta, command,
+  }, 'smtp-reply', null);
+}
+
 function verdictOf(r: RawRecipient, decodedBy: string, reportingMta: string | null): RecipientVerdict {
   const diagnostic = r.diagnosticCode ? r.diagnosticCode.replace(/\s+/g, ' ').trim() : null;
   const replyCode = r.replyCode ?? findReplyCode(diagnostic);

@@ -3,7 +3,7 @@ import type { Explanation } from './reasons/types.ts';
 import { reasonModule } from './reasons/index.ts';
 import type { Reason } from './types.ts';
 
-export { analyse } from './analyse.ts';
+export { analyse, verdictForReply } from './analyse.ts';
 export { isHardBounce } from './classify.ts';
 export type { AnalyseOptions } from './limits.ts';
 export * from './types.ts';
