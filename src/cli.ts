@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
 import { createContext, createLogger, start, type Role } from './runtime.ts';
 import { ingestBounce } from './app/ingest-bounce.ts';
-import { listCaptured } from './app/captured.ts';
+import { capturedRaw, listCaptured } from './app/captured.ts';
 import { migrate, openDatabase } from './adapters/db/database.ts';
 
 interface Io {
@@ -78,13 +78,13 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
     .option('--json', 'JSON output')
     .action(async (opts: { limit: string; raw?: string; json?: boolean }) => {
       exitCode = await withContext(io, async (ctx) => {
-        const items = await listCaptured(ctx, Math.min(Math.max(Number(opts.limit) || 10, 1), 500), Boolean(opts.raw));
         if (opts.raw) {
-          const item = items.find((i) => String(i.id) === opts.raw) ?? (await listCaptured(ctx, 100000, true)).find((i) => String(i.id) === opts.raw);
-          if (!item) { io.err.write(`rebound: no captured message #${opts.raw}\n`); return 1; }
-          io.out.write(item.raw ?? '');
+          const raw = /^\d+$/.test(opts.raw) ? await capturedRaw(ctx, Number(opts.raw)) : null;
+          if (raw === null) { io.err.write(`rebound: no captured message #${opts.raw}\n`); return 1; }
+          io.out.write(raw);
           return 0;
         }
+        const items = await listCaptured(ctx, Math.min(Math.max(Number(opts.limit) || 10, 1), 500), false);
         if (opts.json) { io.out.write(JSON.stringify(items) + '\n'); return 0; }
         if (items.length === 0) io.out.write('The capture mailbox is empty.\n');
         for (const i of items) io.out.write(`#${i.id}  ${i.createdAt}  to ${i.envelopeTo}  return-path <${i.envelopeFrom}>\n     ${i.subject ?? '(no subject)'}\n`);

@@ -12,3 +12,9 @@ export async function listCaptured(ctx: AppContext, limit: number, withRaw: bool
     ...(withRaw ? { raw: Buffer.from(r.raw).toString('utf8') } : {}),
   }));
 }
+
+/** One captured message in full, by its id; null when there is none. */
+export async function capturedRaw(ctx: AppContext, id: number): Promise<Buffer | null> {
+  const row = await ctx.db.kysely.selectFrom('captured_mail').select('raw').where('id', '=', id).executeTakeFirst();
+  return row ? Buffer.from(row.raw) : null;
+}

@@ -115,6 +115,29 @@ describe('the rebound command', () => {
     }
   });
 
+  it('prints one captured message in full by its id, and says so when there is none', async () => {
+    const { startRebound, ADMIN, TEST_SECRET, eventually } = await import('../helpers/rebound.ts');
+    const rebound = await startRebound();
+    try {
+      const t = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel', notificationEmail: 'info@hotel.example.com' } });
+      await rebound.api('POST', '/v1/messages', { token: t.body.apiKey, body: { to: 'g@example.net', subject: 'Ihre Buchung 4711', text: 'x' } });
+      const env = { REBOUND_DATABASE_URL: rebound.config.databaseUrl, REBOUND_DATA_DIR: rebound.config.dataDir, REBOUND_SECRET_KEY: TEST_SECRET, REBOUND_ADMIN_TOKEN: ADMIN };
+      const listed = await eventually(async () => {
+        const r = run(['captured', '--json'], env);
+        const items = JSON.parse(r.stdout);
+        return items.length ? items : null;
+      }, 10_000, 'a captured message');
+      const raw = run(['captured', '--raw', String(listed[0].id)], env);
+      assert.equal(raw.status, 0, raw.stderr);
+      assert.match(raw.stdout, /^Subject: Ihre Buchung 4711$/m);
+      const none = run(['captured', '--raw', '99999'], env);
+      assert.equal(none.status, 1);
+      assert.match(none.stderr, /no captured message #99999/);
+    } finally {
+      await rebound.destroy();
+    }
+  });
+
   it('ingests a bounce file that belongs to no message of ours without recording it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rebound-ingest-'));
     try {
