@@ -4,18 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyse } from '../../src/bounce/index.ts';
 import { locateSisimaiCorpus, repoRoot } from './corpus-locate.ts';
+import { prng } from '../helpers/prng.ts';
 
-/** mulberry32: a small seeded PRNG so every run mutates the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Per message; generous for slow CI machines, far below "hangs". */
 const MAX_MS_PER_MESSAGE = 1500;
