@@ -42,24 +42,33 @@ function route(port: number, overrides: Partial<SmtpRouteInput>) {
 
 const transportOptions: OwnSmtpTransportOptions = { hotelAddress: HOTEL, timeouts: { connectMs: 2000, greetingMs: 2000, socketMs: 5000 } };
 
-describe('the hotel route sends', () => {
-  let certs: TestCertificates;
-  const servers: TestSmtpServer[] = [];
-  const start = async (options: Parameters<typeof startSmtpServer>[0]) => {
-    const server = await startSmtpServer(options);
-    servers.push(server);
-    return server;
+/** Servers started by one describe block (stopped after it), and the certificates they use. */
+function hotelServers() {
+  const fx = {
+    certs: undefined as unknown as TestCertificates,
+    servers: [] as TestSmtpServer[],
+    async start(options: Parameters<typeof startSmtpServer>[0]) {
+      const server = await startSmtpServer(options);
+      fx.servers.push(server);
+      return server;
+    },
   };
   before(async () => {
-    certs = await testCertificates();
+    fx.certs = await testCertificates();
   });
   after(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all(fx.servers.map((s) => s.stop()));
   });
+  return fx;
+}
+
+describe('the hotel route sends', () => {
+  const fx = hotelServers();
+  const start = fx.start;
 
   it('over implicit TLS when the server certificate is signed by the private CA the hotel gave', async () => {
-    const server = await start({ implicitTls: true, certificate: certs.valid });
-    const transport = createOwnSmtpTransport(route(server.port, { security: 'tls', caCertificate: certs.ca.cert }), transportOptions);
+    const server = await start({ implicitTls: true, certificate: fx.certs.valid });
+    const transport = createOwnSmtpTransport(route(server.port, { security: 'tls', caCertificate: fx.certs.ca.cert }), transportOptions);
     const result = await transport.send(mail());
     assert.equal(result.recipients[0]!.result, 'accepted');
     assert.equal(result.recipients[0]!.replyCode, '250');
@@ -72,32 +81,32 @@ describe('the hotel route sends', () => {
   });
 
   it('over STARTTLS when the server certificate is signed by the private CA the hotel gave', async () => {
-    const server = await start({ certificate: certs.valid });
-    const transport = createOwnSmtpTransport(route(server.port, { security: 'starttls', caCertificate: certs.ca.cert }), transportOptions);
+    const server = await start({ certificate: fx.certs.valid });
+    const transport = createOwnSmtpTransport(route(server.port, { security: 'starttls', caCertificate: fx.certs.ca.cert }), transportOptions);
     const result = await transport.send(mail());
     assert.equal(result.recipients[0]!.result, 'accepted');
     assert.equal(server.received.length, 1);
   });
 
   it('over STARTTLS to a self-signed server whose certificate fingerprint is pinned', async () => {
-    const server = await start({ certificate: certs.selfSigned });
-    const transport = createOwnSmtpTransport(route(server.port, { pinnedCertificateSha256: certs.selfSigned.sha256 }), transportOptions);
+    const server = await start({ certificate: fx.certs.selfSigned });
+    const transport = createOwnSmtpTransport(route(server.port, { pinnedCertificateSha256: fx.certs.selfSigned.sha256 }), transportOptions);
     const result = await transport.send(mail());
     assert.equal(result.recipients[0]!.result, 'accepted');
     assert.equal(server.received.length, 1);
   });
 
   it('over implicit TLS with a pin written in lower case without colons', async () => {
-    const server = await start({ implicitTls: true, certificate: certs.selfSigned });
-    const pin = certs.selfSigned.sha256.replace(/:/g, '').toLowerCase();
+    const server = await start({ implicitTls: true, certificate: fx.certs.selfSigned });
+    const pin = fx.certs.selfSigned.sha256.replace(/:/g, '').toLowerCase();
     const transport = createOwnSmtpTransport(route(server.port, { security: 'tls', pinnedCertificateSha256: pin }), transportOptions);
     const result = await transport.send(mail());
     assert.equal(result.recipients[0]!.result, 'accepted');
   });
 
   it('with AUTH LOGIN when that is the only mechanism the server offers', async () => {
-    const server = await start({ certificate: certs.valid, authMethods: ['LOGIN'] });
-    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: certs.ca.cert }), transportOptions);
+    const server = await start({ certificate: fx.certs.valid, authMethods: ['LOGIN'] });
+    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: fx.certs.ca.cert }), transportOptions);
     const result = await transport.send(mail());
     assert.equal(result.recipients[0]!.result, 'accepted');
     assert.deepEqual(server.logins, [{ user: 'hotel', method: 'LOGIN' }]);
@@ -111,8 +120,8 @@ describe('the hotel route sends', () => {
   });
 
   it('with the hotel address as envelope sender when the server refuses the VERP address, and says so', async () => {
-    const server = await start({ certificate: certs.valid, refuseSender: (a) => a.startsWith('bounces+') });
-    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: certs.ca.cert }), transportOptions);
+    const server = await start({ certificate: fx.certs.valid, refuseSender: (a) => a.startsWith('bounces+') });
+    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: fx.certs.ca.cert }), transportOptions);
     const result = await transport.send(mail());
     assert.equal(result.recipients[0]!.result, 'accepted');
     assert.equal(result.envelopeFrom, HOTEL);
@@ -122,8 +131,8 @@ describe('the hotel route sends', () => {
   });
 
   it('with the hotel address from the start when the route says envelopeSender "hotel"', async () => {
-    const server = await start({ certificate: certs.valid });
-    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: certs.ca.cert, envelopeSender: 'hotel' }), transportOptions);
+    const server = await start({ certificate: fx.certs.valid });
+    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: fx.certs.ca.cert, envelopeSender: 'hotel' }), transportOptions);
     const result = await transport.send(mail());
     assert.equal(result.envelopeFrom, HOTEL);
     assert.deepEqual(server.mailFrom, [HOTEL]);
@@ -131,19 +140,8 @@ describe('the hotel route sends', () => {
 });
 
 describe('the hotel route does not send', () => {
-  let certs: TestCertificates;
-  const servers: TestSmtpServer[] = [];
-  const start = async (options: Parameters<typeof startSmtpServer>[0]) => {
-    const server = await startSmtpServer(options);
-    servers.push(server);
-    return server;
-  };
-  before(async () => {
-    certs = await testCertificates();
-  });
-  after(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-  });
+  const fx = hotelServers();
+  const start = fx.start;
 
   async function assertDeferredByRoute(promise: Promise<unknown>, problem: string, certificateProblem?: string) {
     await assert.rejects(promise, (err: unknown) => {
@@ -156,17 +154,17 @@ describe('the hotel route does not send', () => {
   }
 
   it('when the pinned fingerprint does not match, and the password never leaves', async () => {
-    const server = await start({ certificate: certs.selfSigned });
-    const transport = createOwnSmtpTransport(route(server.port, { pinnedCertificateSha256: certs.valid.sha256 }), transportOptions);
+    const server = await start({ certificate: fx.certs.selfSigned });
+    const transport = createOwnSmtpTransport(route(server.port, { pinnedCertificateSha256: fx.certs.valid.sha256 }), transportOptions);
     await assertDeferredByRoute(transport.send(mail()), 'certificate', 'pin-mismatch');
     assert.equal(server.logins.length, 0);
     assert.equal(server.mailFrom.length, 0);
   });
 
   it('when the pin matches a CA-signed certificate but the CA given does not sign it', async () => {
-    const server = await start({ implicitTls: true, certificate: certs.selfSigned });
+    const server = await start({ implicitTls: true, certificate: fx.certs.selfSigned });
     const transport = createOwnSmtpTransport(
-      route(server.port, { security: 'tls', caCertificate: certs.ca.cert, pinnedCertificateSha256: certs.selfSigned.sha256 }),
+      route(server.port, { security: 'tls', caCertificate: fx.certs.ca.cert, pinnedCertificateSha256: fx.certs.selfSigned.sha256 }),
       transportOptions,
     );
     await assertDeferredByRoute(transport.send(mail()), 'certificate');
@@ -174,15 +172,15 @@ describe('the hotel route does not send', () => {
   });
 
   it('when a self-signed certificate is neither pinned nor signed by a given CA', async () => {
-    const server = await start({ certificate: certs.selfSigned });
+    const server = await start({ certificate: fx.certs.selfSigned });
     const transport = createOwnSmtpTransport(route(server.port, {}), transportOptions);
     await assertDeferredByRoute(transport.send(mail()), 'certificate', 'self-signed');
     assert.equal(server.logins.length, 0);
   });
 
   it('over implicit TLS when the certificate has expired', async () => {
-    const server = await start({ implicitTls: true, certificate: certs.expired });
-    const transport = createOwnSmtpTransport(route(server.port, { security: 'tls', caCertificate: certs.ca.cert }), transportOptions);
+    const server = await start({ implicitTls: true, certificate: fx.certs.expired });
+    const transport = createOwnSmtpTransport(route(server.port, { security: 'tls', caCertificate: fx.certs.ca.cert }), transportOptions);
     await assertDeferredByRoute(transport.send(mail()), 'certificate', 'expired');
     assert.equal(server.received.length, 0);
   });
@@ -204,8 +202,8 @@ describe('the hotel route does not send', () => {
   });
 
   it('when the password is wrong, and the error carries the server reply verbatim', async () => {
-    const server = await start({ certificate: certs.valid });
-    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: certs.ca.cert, password: 'wrong' }), transportOptions);
+    const server = await start({ certificate: fx.certs.valid });
+    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: fx.certs.ca.cert, password: 'wrong' }), transportOptions);
     await assert.rejects(transport.send(mail()), (err: unknown) => {
       assert.ok(err instanceof OwnSmtpRouteError);
       assert.equal(err.problem, 'auth');
@@ -215,8 +213,8 @@ describe('the hotel route does not send', () => {
   });
 
   it('to a recipient the server rejects at RCPT: that recipient fails with the reply verbatim, the others go', async () => {
-    const server = await start({ certificate: certs.valid, refuseRecipient: (a) => a.startsWith('nobody@') });
-    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: certs.ca.cert }), transportOptions);
+    const server = await start({ certificate: fx.certs.valid, refuseRecipient: (a) => a.startsWith('nobody@') });
+    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: fx.certs.ca.cert }), transportOptions);
     const result = await transport.send(mail(['nobody@example.net', 'guest@example.net']));
     const [nobody, guest] = result.recipients;
     assert.deepEqual(nobody, {
@@ -243,8 +241,8 @@ describe('the hotel route does not send', () => {
   });
 
   it('when the VERP sender is refused and no hotel address is known: the recipients fail with the reply verbatim', async () => {
-    const server = await start({ certificate: certs.valid, refuseSender: (a) => a.startsWith('bounces+') });
-    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: certs.ca.cert }), { ...transportOptions, hotelAddress: null });
+    const server = await start({ certificate: fx.certs.valid, refuseSender: (a) => a.startsWith('bounces+') });
+    const transport = createOwnSmtpTransport(route(server.port, { caCertificate: fx.certs.ca.cert }), { ...transportOptions, hotelAddress: null });
     const result = await transport.send(mail());
     assert.equal(result.recipients[0]!.result, 'failed');
     assert.equal(result.recipients[0]!.replyCode, '553');
