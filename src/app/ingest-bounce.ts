@@ -144,7 +144,6 @@ export async function ingestBounce(
       // The same report delivered twice (a retrying MTA) is recorded once.
       dedupeKey: `inbound:${row.id}:${eventType}:${verdict?.status ?? ''}:${hashText(verdict?.diagnosticCode ?? analysis.kind)}`,
       details: { decodedBy: verdict?.decodedBy ?? null, reasonFrom: verdict?.reasonFrom ?? null, action: verdict?.action ?? null, feedbackType: verdict?.feedbackType ?? null },
-      bounceRaw: raw,
     }, inboundStored ? {} : { guard: async (trx) => { await ctx.db.query(trx, INSERT_INBOUND_SQL, [inbound.id, inbound.tenant_id, inbound.received_at, inbound.envelope_from, inbound.envelope_to, inbound.kind, inbound.raw, inbound.analysis_json]); } });
     inboundStored = true;
     if (result.applied && result.status === 'bounced') ctx.metrics?.bounces.inc({ reason: verdict?.reason ?? 'undefined', source });

@@ -18,10 +18,8 @@ import { redactAddresses } from './redact.ts';
  */
 export type StoredNotificationFacts = Omit<NotificationFacts, 'timeZone' | 'notificationsDomain' | 'notificationId' | 'explanation' | 'bounce' | 'reason'> & {
   reason: Reason;
-  /** The bounce as received is attached from inbound_messages at send time. */
+  /** The bounce as received is attached from inbound_messages (by this id) at send time. */
   inboundId: string | null;
-  /** A bounce that was not stored as an inbound message, base64 (no source passes one today). */
-  bounceBase64?: string;
 };
 
 /** The message and hotel columns a notification is made from. */
@@ -75,15 +73,14 @@ export function notificationFactsFrom(
     remoteMta: outcome.remoteMta,
     reason,
     inboundId: outcome.inboundId ?? null,
-    ...(outcome.bounceRaw && !outcome.inboundId ? { bounceBase64: outcome.bounceRaw.toString('base64') } : {}),
   };
 }
 
 /** Renders a notification stored as facts, with the bounce attached (if it is still kept). */
 export async function renderStoredNotification(ctx: AppContext, id: string, factsJson: string): Promise<Buffer> {
   const f = JSON.parse(factsJson) as StoredNotificationFacts;
-  let bounce: Buffer | null = f.bounceBase64 ? Buffer.from(f.bounceBase64, 'base64') : null;
-  if (!bounce && f.inboundId) {
+  let bounce: Buffer | null = null;
+  if (f.inboundId) {
     const inbound = await ctx.db.kysely.selectFrom('inbound_messages').select('raw').where('id', '=', f.inboundId).executeTakeFirst();
     // Removed by retention or erasure before the notification went out: sent without the attachment.
     bounce = inbound && inbound.raw.length > 0 ? Buffer.from(inbound.raw) : null;

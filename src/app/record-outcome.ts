@@ -30,11 +30,6 @@ export interface Outcome {
   details?: Record<string, unknown>;
   /** For deferrals the worker retries itself: when. Null = someone else (the relay) retries. */
   nextAttemptAt?: string | null;
-  /**
-   * The bounce as received, attached to the hotel's notification: read back from inbound_messages by
-   * `inboundId` when the notification is sent (kept in the notification's facts only without one).
-   */
-  bounceRaw?: Buffer | null;
 }
 
 /** Which status an event moves a recipient to, given where it is now; null = leave it. */
