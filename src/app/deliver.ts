@@ -33,21 +33,36 @@ export async function claimDueRecipients(ctx: AppContext, limit: number): Promis
   // A worker owns the claimed rows until the lease (REBOUND_LEASE_SECONDS); if it dies, another
   // worker takes them after it. The value is unique to this claim, so a late write is recognised.
   const lease = newLeaseValue(ctx);
-  return await ctx.db.write(async (trx) => {
-    let q = trx.selectFrom('recipients').select('id')
-      .where('status', 'in', ['queued', 'deferred'])
-      .where('next_attempt_at', 'is not', null)
-      .where('next_attempt_at', '<=', nowIso)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', nowIso)]))
-      .orderBy('next_attempt_at').limit(limit);
-    if (ctx.db.dialect === 'postgres') q = q.forUpdate().skipLocked();
-    const ids = (await q.execute()).map((r) => r.id);
-    if (ids.length === 0) return [];
-    await trx.updateTable('recipients').set({ lease_until: lease }).where('id', 'in', ids).execute();
-    return await trx.selectFrom('recipients')
-      .select(['id', 'message_id', 'tenant_id', 'address', 'attempts', 'first_attempt_at', 'lease_until'])
-      .where('id', 'in', ids).execute();
-  });
+  const db = ctx.db;
+  // One statement: pick the due rows (oldest first) and lease them. On PostgreSQL the picked rows are
+  // locked with FOR UPDATE SKIP LOCKED, so any number of workers share the queue without overlap.
+  const text = db.dialect === 'postgres' ? CLAIM_SQL.replace('limit ?)', 'limit ? for update skip locked)') : CLAIM_SQL;
+  const claimed = await db.write(async (trx) => (await db.query<ClaimedRecipient & { next_attempt_at: string }>(trx, text, [lease, nowIso, nowIso, limit])).rows);
+  // The statement's RETURNING order is unspecified: oldest due first, as picked.
+  return claimed.sort((a, b) => (a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : 0))
+    .map(({ next_attempt_at: _, ...r }) => r);
+}
+
+const CLAIM_SQL = `update recipients set lease_until = ?
+  where id in (select id from recipients
+    where status in ('queued', 'deferred') and next_attempt_at is not null and next_attempt_at <= ?
+      and (lease_until is null or lease_until < ?)
+    order by next_attempt_at limit ?)
+  returning id, message_id, tenant_id, address, attempts, first_attempt_at, lease_until, next_attempt_at`;
+
+const MESSAGE_FOR_DELIVERY_SQL = `select m.id, m.message_id_header, m.created_at, c.raw,
+    t.id as t_id, t.name as t_name, t.notification_email as t_notification_email, t.language as t_language,
+    t.sender_json as t_sender_json, t.route_json as t_route_json, t.settings_json as t_settings_json,
+    t.api_key_prefix as t_api_key_prefix, t.created_at as t_created_at, t.updated_at as t_updated_at
+  from messages m left join message_contents c on c.message_id = m.id left join tenants t on t.id = m.tenant_id
+  where m.id = ?`;
+
+const START_ATTEMPT_SQL = 'update recipients set attempts = ?, first_attempt_at = ?, envelope_from = ?, lease_until = ? where id = ? and lease_until = ?';
+
+interface MessageForDelivery {
+  id: string; message_id_header: string; created_at: string; raw: Buffer | null;
+  t_id: string | null; t_name: string; t_notification_email: string; t_language: string; t_sender_json: string;
+  t_route_json: string; t_settings_json: string; t_api_key_prefix: string; t_created_at: string; t_updated_at: string;
 }
 
 /** One delivery attempt for one recipient, through the tenant's route, recorded as one outcome. */
@@ -58,16 +73,7 @@ const ungated: SendGate = (send) => send();
 export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gate: SendGate = ungated): Promise<void> {
   let lease = r.lease_until;
   // The message, its content and its hotel in one read.
-  const message = await ctx.db.kysely.selectFrom('messages')
-    .leftJoin('message_contents', 'message_contents.message_id', 'messages.id')
-    .leftJoin('tenants', 'tenants.id', 'messages.tenant_id')
-    .select([
-      'messages.id', 'messages.message_id_header', 'messages.created_at', 'message_contents.raw',
-      'tenants.id as t_id', 'tenants.name as t_name', 'tenants.notification_email as t_notification_email', 'tenants.language as t_language',
-      'tenants.sender_json as t_sender_json', 'tenants.route_json as t_route_json', 'tenants.settings_json as t_settings_json',
-      'tenants.api_key_prefix as t_api_key_prefix', 'tenants.created_at as t_created_at', 'tenants.updated_at as t_updated_at',
-    ])
-    .where('messages.id', '=', r.message_id).executeTakeFirst();
+  const message = (await ctx.db.query<MessageForDelivery>(ctx.db.kysely, MESSAGE_FOR_DELIVERY_SQL, [r.message_id])).rows[0];
   const tenant = message?.t_id ? rowToTenant({
     id: message.t_id, name: message.t_name, notification_email: message.t_notification_email, language: message.t_language,
     sender_json: message.t_sender_json, route_json: message.t_route_json, settings_json: message.t_settings_json,
@@ -80,13 +86,11 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
   // that waited in a claimed batch past its lease may have been taken by another worker meanwhile;
   // then that worker sends it, not this one.
   const renewed = lease ? newLeaseValue(ctx, lease) : null;
-  const start = (db: Kysely<Database>) => db.updateTable('recipients')
-    .set({ attempts: r.attempts + 1, first_attempt_at: firstAttemptAt, envelope_from: envelopeFrom, lease_until: renewed })
-    .where('id', '=', r.id).where('lease_until', '=', lease).executeTakeFirst();
+  const start = (on: Kysely<Database>) => ctx.db.query(on, START_ATTEMPT_SQL, [r.attempts + 1, firstAttemptAt, envelopeFrom, renewed, r.id, lease]);
   // One statement: on SQLite it shares the lanes' group commit; on PostgreSQL it commits by itself
   // (a group there would add BEGIN and COMMIT round trips to a single UPDATE).
   const started = ctx.db.dialect === 'sqlite' ? await ctx.db.write(start) : await start(ctx.db.kysely);
-  if (Number(started.numUpdatedRows) !== 1) return;
+  if (started.changes !== 1) return;
   lease = renewed;
 
   if (!message?.raw || !tenant) {

@@ -92,6 +92,17 @@ export async function composeMessage(ctx: AppContext, tenant: TenantRecord, inpu
   return await composer.compile().build();
 }
 
+const INSERT_MESSAGE_SQL = `insert into messages
+  (id, tenant_id, message_id_header, idempotency_key, request_hash, subject, from_header, reference, metadata_json, route_kind, status, created_at, updated_at, content_deleted_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)`;
+const INSERT_CONTENT_SQL = 'insert into message_contents (message_id, raw) values (?, ?)';
+const INSERT_RECIPIENT_SQL = `insert into recipients
+  (id, message_id, tenant_id, address, kind, status, attempts, next_attempt_at, lease_until, first_attempt_at, envelope_from, reply_code, status_code, reason, diagnostic, remote_mta, updated_at)
+  values (?, ?, ?, ?, ?, ?, 0, ?, null, null, null, null, null, ?, ?, null, ?)`;
+const INSERT_ACCEPTED_EVENT_SQL = `insert into events
+  (id, tenant_id, message_id, recipient_id, type, at, source, status_code, reply_code, reason, diagnostic, remote_mta, inbound_id, details_json, dedupe_key, hard_bounce)
+  values (?, ?, ?, null, 'accepted', ?, 'api', null, null, null, null, null, null, '{}', null, null)`;
+
 function requestHash(input: unknown): string {
   return createHash('sha256').update(JSON.stringify(input)).digest('hex');
 }
@@ -140,55 +151,29 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
 
   let status: Status = 'queued';
   try {
-    status = await ctx.db.write(async (trx) => {
+    const db = ctx.db;
+    status = await db.write(async (trx) => {
       // Read in the same transaction as the insert: an address suppressed a moment ago is not attempted.
-      const suppressions = await activeSuppressions(trx, tenant.id, unique.map((r) => r.email));
+      const suppressions = await activeSuppressions(trx, tenant.id, unique.map((r) => r.email), db);
       const rows = unique.map((r) => {
         const suppression = suppressions.get(r.email.toLowerCase()) ?? null;
         return { id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression };
       });
-      await trx.insertInto('messages').values({
-        id,
-        tenant_id: tenant.id,
-        message_id_header: messageIdHeader,
-        idempotency_key: idempotencyKey,
-        request_hash: hash,
-        subject: input.subject,
-        from_header: `${from.name} <${from.address}>`,
-        reference: input.reference ?? null,
-        metadata_json: JSON.stringify(input.metadata ?? {}),
-        route_kind: tenant.route.type,
-        status: summarise(rows.map((r) => (r.suppression ? 'suppressed' : 'queued'))),
-        created_at: at,
-        updated_at: at,
-        content_deleted_at: null,
-      }).execute();
-      await trx.insertInto('message_contents').values({ message_id: id, raw }).execute();
-      await trx.insertInto('recipients').values(rows.map((r) => ({
-        id: r.id,
-        message_id: id,
-        tenant_id: tenant.id,
-        address: r.address,
-        kind: r.kind,
-        status: r.suppression ? 'suppressed' : 'queued',
-        attempts: 0,
+      // Plain SQL (prepared once): this runs for every message the API accepts.
+      await db.query(trx, INSERT_MESSAGE_SQL, [
+        id, tenant.id, messageIdHeader, idempotencyKey, hash, input.subject, `${from.name} <${from.address}>`,
+        input.reference ?? null, JSON.stringify(input.metadata ?? {}), tenant.route.type,
+        summarise(rows.map((r) => (r.suppression ? 'suppressed' : 'queued'))), at, at,
+      ]);
+      await db.query(trx, INSERT_CONTENT_SQL, [id, raw]);
+      for (const r of rows) {
         // A suppressed recipient is never due: the worker does not attempt it.
-        next_attempt_at: r.suppression ? null : at,
-        lease_until: null,
-        first_attempt_at: null,
-        envelope_from: null,
-        reply_code: null,
-        status_code: null,
-        reason: r.suppression?.reason ?? null,
-        diagnostic: r.suppression?.diagnostic ?? null,
-        remote_mta: null,
-        updated_at: at,
-      }))).execute();
-      await trx.insertInto('events').values({
-        id: newId('evt', now.getTime()), tenant_id: tenant.id, message_id: id, recipient_id: null, type: 'accepted', at,
-        source: 'api', status_code: null, reply_code: null, reason: null, diagnostic: null, remote_mta: null,
-        inbound_id: null, details_json: '{}', dedupe_key: null, hard_bounce: null,
-      }).execute();
+        await db.query(trx, INSERT_RECIPIENT_SQL, [
+          r.id, id, tenant.id, r.address, r.kind, r.suppression ? 'suppressed' : 'queued', r.suppression ? null : at,
+          r.suppression?.reason ?? null, r.suppression?.diagnostic ?? null, at,
+        ]);
+      }
+      await db.query(trx, INSERT_ACCEPTED_EVENT_SQL, [newId('evt', now.getTime()), tenant.id, id, at]);
       for (const r of rows) {
         if (!r.suppression) continue;
         const eventId = newId('evt', now.getTime());
