@@ -2,6 +2,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { OutboundMail, RecipientOutcome, SendResult, Transport } from './types.ts';
 import { RouteConfigurationError } from './types.ts';
+import { SmtpPool } from './smtp-pool.ts';
 
 export interface SmtpTransportOptions {
   host: string;
@@ -54,39 +55,42 @@ export function recipientOutcomeOf(address: string, err: SmtpErrorLike): Recipie
   return { address, result, replyCode, status: enhancedStatusOf(err.response), response, command: err.command ?? null };
 }
 
-/** Delivers through any SMTP server with nodemailer; one connection per envelope (no pooling state to lose). */
+/** Delivers through any SMTP server: over a pool of open sessions (the relay, `pool`) or one connection per envelope (nodemailer). */
 export class SmtpTransport implements Transport {
   readonly kind: string;
-  private readonly transporter: Transporter<SMTPTransport.SentMessageInfo>;
+  private readonly transporter: Transporter<SMTPTransport.SentMessageInfo> | null = null;
+  private readonly pool: SmtpPool | null = null;
 
   constructor(private readonly options: SmtpTransportOptions) {
     this.kind = options.kind ?? 'smtp';
     const t = options.timeouts ?? {};
-    this.transporter = nodemailer.createTransport({
+    const connection = {
       host: options.host,
       port: options.port,
       secure: options.security === 'tls',
       requireTLS: options.security === 'starttls',
       ignoreTLS: options.security === 'none',
-      auth: options.username ? { user: options.username, pass: options.password ?? '' } : undefined,
       tls: options.tls,
       name: options.clientName,
       connectionTimeout: t.connectMs ?? 30_000,
       greetingTimeout: t.greetingMs ?? 30_000,
       socketTimeout: t.socketMs ?? 120_000,
-      disableFileAccess: true,
-      disableUrlAccess: true,
-      ...(options.pool ? { pool: true, maxConnections: options.pool, maxMessages: 1000 } : {}),
-    } as SMTPTransport.Options);
+    };
+    const auth = options.username ? { user: options.username, pass: options.password ?? '' } : null;
+    if (options.pool) {
+      this.pool = new SmtpPool({ connection, auth, max: options.pool, maxMessages: 1000 });
+    } else {
+      this.transporter = nodemailer.createTransport({
+        ...connection, auth: auth ?? undefined, disableFileAccess: true, disableUrlAccess: true,
+      } as SMTPTransport.Options);
+    }
   }
 
   async send(mail: OutboundMail): Promise<SendResult> {
     const remoteMta = this.options.host;
     try {
-      const info = await this.transporter.sendMail({
-        envelope: { from: mail.envelopeFrom, to: mail.envelopeTo },
-        raw: mail.raw,
-      });
+      const envelope = { from: mail.envelopeFrom, to: mail.envelopeTo };
+      const info = this.pool ? await this.pool.send(envelope, mail.raw) : await this.transporter!.sendMail({ envelope, raw: mail.raw });
       const rejectedErrors = (info as unknown as { rejectedErrors?: SmtpErrorLike[] }).rejectedErrors ?? [];
       const recipients: RecipientOutcome[] = mail.envelopeTo.map((address) => {
         const rejection = rejectedErrors.find((e) => (e.recipient ?? '').toLowerCase() === address.toLowerCase());
@@ -113,7 +117,8 @@ export class SmtpTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    this.transporter.close();
+    this.transporter?.close();
+    await this.pool?.close();
   }
 }
 
