@@ -167,6 +167,7 @@ async function withContext(io: Io, fn: (ctx: Awaited<ReturnType<typeof createCon
       return await fn(ctx);
     } finally {
       await ctx.routes.close();
+      await ctx.composer.close();
       await ctx.db.close();
     }
   });

@@ -44,6 +44,8 @@ export interface Config {
   imapPollSeconds: number;
   /** Recipients one worker process delivers at the same time. */
   workerConcurrency: number;
+  /** Threads that compose MIME messages for the API (0 = on the event loop). */
+  composeThreads: number;
   /** How long a worker owns a claimed recipient or notification; renewed while a send is still running. */
   leaseMs: number;
   /** Bearer token required by GET /metrics; null = open (bind the HTTP port to a private network). */
@@ -238,6 +240,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     workerPollMs: int(env, 'REBOUND_WORKER_POLL_MS', 500, 10, 60_000),
     imapPollSeconds: int(env, 'REBOUND_IMAP_POLL_SECONDS', 120, 5, 86_400),
     workerConcurrency: int(env, 'REBOUND_WORKER_CONCURRENCY', 8, 1, 256),
+    composeThreads: int(env, 'REBOUND_COMPOSE_THREADS', 1, 0, 16),
     leaseMs: int(env, 'REBOUND_LEASE_SECONDS', 300, 2, 86_400) * 1000,
     metricsToken: env.REBOUND_METRICS_TOKEN?.trim() || null,
     logLevel,

@@ -4,6 +4,7 @@ import type { AppContext } from './app/context.ts';
 import { openDatabase, migrate, type Db } from './adapters/db/database.ts';
 import { deriveKeys } from './security/keys.ts';
 import { Routes } from './adapters/transports/routes.ts';
+import { createComposer } from './adapters/mime/composer.ts';
 import { buildHttpServer } from './adapters/http/server.ts';
 import { startInboundSmtp, type InboundListener } from './adapters/smtp-in/server.ts';
 import { startWorker, type Worker } from './app/worker.ts';
@@ -37,6 +38,7 @@ export async function createContext(config: Config, opts: { log?: Logger; db?: D
     log: opts.log ?? createLogger(config.logLevel),
     now,
     routes: new Routes(config, db, now, [keys, ...previousKeys]),
+    composer: createComposer(config.composeThreads),
     wake: () => {},
     metrics: createMetrics(),
     listeners: { http: null, smtp: null, worker: null },
@@ -102,6 +104,7 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
       await imap?.stop();
       await worker?.stop();
       await ctx.routes.close();
+      await ctx.composer.close();
       await ctx.db.close();
     },
   };

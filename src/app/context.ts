@@ -5,6 +5,7 @@ import type { Keys } from '../security/keys.ts';
 import type { Transport } from '../adapters/transports/types.ts';
 import type { TenantRecord } from './tenants.ts';
 import type { Metrics } from './metrics.ts';
+import type { Composer } from '../adapters/mime/composer.ts';
 
 /** Picks the transport for a tenant's route; the platform route carries notifications. */
 export interface RouteResolver {
@@ -23,6 +24,8 @@ export interface AppContext {
   log: Logger;
   now: () => Date;
   routes: RouteResolver;
+  /** Builds the bytes of the messages the API accepts (on a thread of its own by default). */
+  composer: Composer;
   /** Nudges the worker after new work was queued (lower latency than the poll interval). */
   wake: () => void;
   /** Prometheus counters and histograms of this process (absent in tools that run no server). */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { AppContext } from './context.ts';
 import { iso } from './context.ts';
 import type { TenantRecord } from './tenants.ts';
@@ -71,7 +70,7 @@ export async function composeMessage(ctx: AppContext, tenant: TenantRecord, inpu
   const from = fromHeaderFor(ctx, tenant);
   const replyTo = input.replyTo ?? tenant.sender.replyTo ?? (tenant.sender.fromEmail ? undefined : tenant.notificationEmail);
   const fmt = (l: { email: string; name?: string }[]) => l.map((x) => (x.name ? { name: x.name, address: x.email } : x.email));
-  const composer = new MailComposer({
+  return await ctx.composer.compose({
     from,
     to: fmt(toList(input.to)),
     cc: input.cc ? fmt(toList(input.cc)) : undefined,
@@ -83,13 +82,11 @@ export async function composeMessage(ctx: AppContext, tenant: TenantRecord, inpu
     date,
     attachments: (input.attachments ?? []).map((a) => ({
       filename: a.filename,
-      content: Buffer.from(a.content.replace(/\s+/g, ''), 'base64'),
+      content: a.content.replace(/\s+/g, ''),
+      encoding: 'base64' as const,
       contentType: a.contentType,
     })),
-    disableFileAccess: true,
-    disableUrlAccess: true,
   });
-  return await composer.compile().build();
 }
 
 const INSERT_MESSAGE_SQL = `insert into messages
