@@ -1,5 +1,8 @@
 import type { AppContext } from './context.ts';
-import { claimDueRecipients, deliverRecipient, type SendGate } from './deliver.ts';
+import { claimDueRecipients, deliverRecipient, type ClaimedRecipient, type SendGate } from './deliver.ts';
+
+/** Batches one pass claims at most before it turns to notifications and webhooks. */
+const MAX_CLAIMS_PER_PASS = 8;
 import { sendDueNotifications } from './notify-hotel.ts';
 import { dispatchDueWebhooks } from './deliver-webhooks.ts';
 
@@ -37,13 +40,46 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
     }
   };
 
+  /**
+   * One pass: deliver due recipients, then send due notifications and webhooks. Recipients are
+   * claimed in batches, and the next batch is claimed while the last recipients of the current one
+   * are still being sent, so the lanes never wait for the slowest send of a batch. A pass takes at
+   * most MAX_CLAIMS_PER_PASS batches, so notifications and webhooks get their turn under any load.
+   */
   async function pass(): Promise<number> {
     let done = 0;
-    const claimed = await claimDueRecipients(ctx, batch);
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(concurrency * 2, claimed.length) }, async () => {
-      while (next < claimed.length) {
-        const r = claimed[next++]!;
+    const queue: ClaimedRecipient[] = [];
+    let claims = 0;
+    let exhausted = false;
+    let refilling: Promise<void> | null = null;
+    const refill = (): Promise<void> => {
+      refilling ??= (async () => {
+        try {
+          const claimed = await claimDueRecipients(ctx, batch);
+          claims++;
+          queue.push(...claimed);
+          if (claimed.length < batch || claims >= MAX_CLAIMS_PER_PASS) exhausted = true;
+        } catch (e) {
+          exhausted = true;
+          throw e;
+        } finally {
+          refilling = null;
+        }
+      })();
+      return refilling;
+    };
+    await refill();
+    if (queue.length === 0) exhausted = true;
+    const lanes = Array.from({ length: Math.min(concurrency * 2, Math.max(queue.length, 1)) }, async () => {
+      for (;;) {
+        // Claim ahead while enough is left to keep every sending slot busy. After stop() no new
+        // claims; what is claimed is still delivered (drain).
+        if (!exhausted && running && queue.length <= concurrency) refill().catch((e) => ctx.log.error({ err: (e as Error).message }, 'claiming due recipients failed'));
+        const r = queue.shift();
+        if (!r) {
+          if (refilling) { await refilling.catch(() => {}); continue; }
+          break;
+        }
         try {
           await deliverRecipient(ctx, r, gate);
         } catch (e) {
