@@ -31,7 +31,7 @@ const INGEST_N = Number(arg('ingest-n', String(N)));
 /** Each row is measured this many times (the ceiling again in every round); the table shows medians. */
 const REPEAT = Number(arg('repeat', '1'));
 const ONLY = new Set(arg('only', 'ceiling,sqlite,pg1,pg2,ingest').split(','));
-const CONCURRENCY = 8; // REBOUND_WORKER_CONCURRENCY default; the ceiling uses the same
+const CONCURRENCY = Number(process.env.REBOUND_WORKER_CONCURRENCY ?? 8); // REBOUND_WORKER_CONCURRENCY default; the ceiling uses the same
 const API_CLIENTS = 32;
 const ADMIN = 'bench-admin-token-0123456789';
 const SECRET = 'bench-secret-key-0123456789abcdef-not-for-production';

@@ -3,6 +3,8 @@ import { claimDueRecipients, deliverRecipient, type ClaimedRecipient, type SendG
 
 /** Batches one pass claims at most before it turns to notifications and webhooks. */
 const MAX_CLAIMS_PER_PASS = 8;
+/** Delivery lanes per sending slot (see the gate below). */
+const LANES_PER_SLOT = 4;
 import { sendDueNotifications } from './notify-hotel.ts';
 import { dispatchDueWebhooks } from './deliver-webhooks.ts';
 
@@ -24,8 +26,10 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
   let wakeUp: (() => void) | null = null;
   let loopDone: Promise<void> = Promise.resolve();
 
-  // At most `concurrency` sends at once (the relay pool has as many connections), but twice as many
-  // lanes: while one recipient's outcome is being written, or the next one read, another sends.
+  // At most `concurrency` sends at once (the relay pool has as many connections), but four times as
+  // many lanes: while recipients' outcomes are being written (each waits for a group commit) or the
+  // next ones read, every sending slot still has a recipient ready (2 lanes per slot: 991 msg/s on
+  // the SQLite bench, 4: 1086, same run).
   let free = concurrency;
   const waiting: (() => void)[] = [];
   const gate: SendGate = async (send) => {
@@ -70,7 +74,7 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
     };
     await refill();
     if (queue.length === 0) exhausted = true;
-    const lanes = Array.from({ length: Math.min(concurrency * 2, Math.max(queue.length, 1)) }, async () => {
+    const lanes = Array.from({ length: Math.min(concurrency * LANES_PER_SLOT, Math.max(queue.length, 1)) }, async () => {
       for (;;) {
         // Claim ahead while enough is left to keep every sending slot busy. After stop() no new
         // claims; what is claimed is still delivered (drain).

@@ -102,6 +102,8 @@ interface WriteJob {
 
 /** At most this many transactions share a commit (bounds the time the connection is held). */
 const GROUP_MAX = 64;
+/** PostgreSQL: groups written at once (the pool has 10 connections; the rest serve plain reads). */
+const PG_PARALLEL_GROUPS = 4;
 
 function groupCommit(kysely: Kysely<Database>, sqlite: { prepare(sql: string): import('better-sqlite3').Statement } | null) {
   const savepoints = sqlite !== null;
@@ -110,13 +112,28 @@ function groupCommit(kysely: Kysely<Database>, sqlite: { prepare(sql: string): i
   let queue: WriteJob[] = [];
   let scheduled = false;
   let running: Promise<void> = Promise.resolve();
+  // PostgreSQL: up to PG_PARALLEL_GROUPS groups at once, each on a pooled connection of its own — a
+  // group's statements are sequential round trips, so one group at a time left the server idle.
+  // SQLite has one connection: one group at a time.
+  let active = 0;
+  const parallel = savepoints ? 1 : PG_PARALLEL_GROUPS;
 
   function schedule() {
     if (scheduled) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      running = running.then(flush);
+      if (parallel === 1) {
+        running = running.then(flush);
+        return;
+      }
+      if (active >= parallel) return; // a finishing group schedules the rest
+      active++;
+      const done = flush().finally(() => {
+        active--;
+        if (queue.length > 0) schedule();
+      });
+      running = Promise.all([running, done]).then(() => {});
     });
   }
 
@@ -174,7 +191,7 @@ function groupCommit(kysely: Kysely<Database>, sqlite: { prepare(sql: string): i
       });
     },
     async drain(): Promise<void> {
-      while (queue.length > 0 || scheduled) await new Promise((r) => setImmediate(r));
+      while (queue.length > 0 || scheduled || active > 0) await new Promise((r) => setImmediate(r));
       await running;
     },
   };
