@@ -46,7 +46,30 @@ export async function openDatabase(url: string): Promise<Db> {
     // then emits 'error' on the pool, which would crash the process if nobody listened. The pool drops
     // that client and the next query opens a new connection, so noting it is enough.
     pool.on('error', (e) => { process.emitWarning(`PostgreSQL idle connection lost: ${e.message}`, { code: 'REBOUND_DB_IDLE_ERROR' }); });
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // The hot path's statements (those run through `query`) are named prepared statements: each
+    // connection parses and plans them once instead of at every execution (kysely's driver sends every
+    // statement unnamed). Everything else runs as kysely sends it.
+    const prepared = new Map<string, string>();
+    const preparing = new WeakSet<object>();
+    const kysely = new Kysely<Database>({
+      dialect: new PostgresDialect({
+        pool: {
+          connect: async () => {
+            const client = await pool.connect();
+            if (!preparing.has(client)) {
+              preparing.add(client);
+              const plain = client.query.bind(client) as (...a: unknown[]) => unknown;
+              (client as { query: unknown }).query = (text: unknown, values?: unknown) => {
+                const name = typeof text === 'string' ? prepared.get(text) : undefined;
+                return name ? plain({ name, text, values }) : plain(text, values);
+              };
+            }
+            return client;
+          },
+          end: () => pool.end(),
+        } as unknown as InstanceType<typeof Pool>,
+      }),
+    });
     const group = groupCommit(kysely, null);
     const pgText = new Map<string, string>();
     const query = async <R>(on: Kysely<Database> | Transaction<Database>, sqlText: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
@@ -54,8 +77,10 @@ export async function openDatabase(url: string): Promise<Db> {
       if (text === undefined) {
         let n = 0;
         text = sqlText.replace(/\?/g, () => `$${++n}`);
+        // Bounded (IN lists of varying length make many texts); a name is never reused for another text.
         if (pgText.size >= 500) pgText.clear();
         pgText.set(sqlText, text);
+        if (!prepared.has(text)) prepared.set(text, `rebound_${prepared.size + 1}`);
       }
       const r = await on.executeQuery<R>(CompiledQuery.raw(text, params as unknown[]));
       return { rows: r.rows, changes: Number(r.numAffectedRows ?? 0) };

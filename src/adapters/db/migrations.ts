@@ -245,6 +245,15 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.alterTable('notifications').addColumn('facts_json', 'text').execute();
       },
     },
+    // Speed (issue 6): the queue in claim order. Only due-able rows are in it, in next_attempt_at
+    // order, so a claim reads the oldest rows of the queue instead of sorting every queued row (it
+    // was 6 ms per claim on PostgreSQL with a backlog of a few thousand).
+    '0006_queue_order': {
+      async up(db: Kysely<any>) {
+        // The same predicate text as the claim's, which both planners need to use a partial index.
+        await sql`create index recipients_queue on recipients (next_attempt_at) where status in ('queued', 'deferred')`.execute(db);
+      },
+    },
   };
 }
 
