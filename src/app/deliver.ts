@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../adapters/db/schema.ts';
 import type { AppContext } from './context.ts';
 import { iso } from './context.ts';
 import { recordOutcome } from './record-outcome.ts';
@@ -59,6 +57,9 @@ const MESSAGE_FOR_DELIVERY_SQL = `select m.id, m.message_id_header, m.created_at
 
 const START_ATTEMPT_SQL = 'update recipients set attempts = ?, first_attempt_at = ?, envelope_from = ?, lease_until = ? where id = ? and lease_until = ?';
 
+const START_AND_READ_SQL_PG = `with s as (${START_ATTEMPT_SQL} returning id)
+  ${MESSAGE_FOR_DELIVERY_SQL.replace('select m.id,', 'select (select count(*) from s) as started, m.id,')}`;
+
 interface MessageForDelivery {
   id: string; message_id_header: string; created_at: string; raw: Buffer | null;
   t_id: string | null; t_name: string; t_notification_email: string; t_language: string; t_sender_json: string;
@@ -72,26 +73,32 @@ const ungated: SendGate = (send) => send();
 
 export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gate: SendGate = ungated): Promise<void> {
   let lease = r.lease_until;
-  // The message, its content and its hotel in one read.
-  const message = (await ctx.db.query<MessageForDelivery>(ctx.db.kysely, MESSAGE_FOR_DELIVERY_SQL, [r.message_id])).rows[0];
-  const tenant = message?.t_id ? rowToTenant({
-    id: message.t_id, name: message.t_name, notification_email: message.t_notification_email, language: message.t_language,
-    sender_json: message.t_sender_json, route_json: message.t_route_json, settings_json: message.t_settings_json,
-    api_key_prefix: message.t_api_key_prefix, created_at: message.t_created_at, updated_at: message.t_updated_at,
-  }) : await getTenant(ctx, r.tenant_id);
   const startedAt = ctx.now();
   const firstAttemptAt = r.first_attempt_at ?? iso(startedAt);
   const envelopeFrom = verpAddress(ctx.keys.verp, r.id, ctx.config.notificationsDomain);
   // Start of the attempt: counted, and the lease extended — only if it is still ours. A recipient
   // that waited in a claimed batch past its lease may have been taken by another worker meanwhile;
-  // then that worker sends it, not this one.
+  // then that worker sends it, not this one. With it, the message, its content and its hotel.
   const renewed = lease ? newLeaseValue(ctx, lease) : null;
-  const start = (on: Kysely<Database>) => ctx.db.query(on, START_ATTEMPT_SQL, [r.attempts + 1, firstAttemptAt, envelopeFrom, renewed, r.id, lease]);
-  // One statement: on SQLite it shares the lanes' group commit; on PostgreSQL it commits by itself
-  // (a group there would add BEGIN and COMMIT round trips to a single UPDATE).
-  const started = ctx.db.dialect === 'sqlite' ? await ctx.db.write(start) : await start(ctx.db.kysely);
-  if (started.changes !== 1) return;
+  const startValues = [r.attempts + 1, firstAttemptAt, envelopeFrom, renewed, r.id, lease];
+  let message: MessageForDelivery | undefined;
+  if (ctx.db.dialect === 'postgres') {
+    // One statement, one round trip, committed by itself (a group would add BEGIN and COMMIT round trips).
+    const row = (await ctx.db.query<MessageForDelivery & { started: number | string }>(ctx.db.kysely, START_AND_READ_SQL_PG, [...startValues, r.message_id])).rows[0];
+    if (!row || Number(row.started) !== 1) return;
+    message = row;
+  } else {
+    // SQLite: the read runs at once; the start shares the lanes' group commit.
+    message = (await ctx.db.query<MessageForDelivery>(ctx.db.kysely, MESSAGE_FOR_DELIVERY_SQL, [r.message_id])).rows[0];
+    const started = await ctx.db.write((trx) => ctx.db.query(trx, START_ATTEMPT_SQL, startValues));
+    if (started.changes !== 1) return;
+  }
   lease = renewed;
+  const tenant = message?.t_id ? rowToTenant({
+    id: message.t_id, name: message.t_name, notification_email: message.t_notification_email, language: message.t_language,
+    sender_json: message.t_sender_json, route_json: message.t_route_json, settings_json: message.t_settings_json,
+    api_key_prefix: message.t_api_key_prefix, created_at: message.t_created_at, updated_at: message.t_updated_at,
+  }) : await getTenant(ctx, r.tenant_id);
 
   if (!message?.raw || !tenant) {
     // Content already erased (retention) before it could be sent: nothing to deliver, say so.

@@ -88,10 +88,6 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     if (opts.expectedLease !== undefined && row.lease_until !== opts.expectedLease) return { ...unchanged, duplicate: false };
     const nowDate = ctx.now();
     const now = iso(nowDate);
-    // The event, unless its dedupe key is taken (the same report or webhook again): then nothing changes.
-    const eventId = await insertEvent(ctx, trx, row, outcome, now);
-    if (!eventId) return { ...unchanged, duplicate: true };
-
     const current = row.status as Status;
     const target = nextStatus(current, outcome.type);
     const patch: Partial<RecipientTable> = { updated_at: now };
@@ -109,12 +105,28 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     }
     // The columns come from the fixed set above, never from input.
     const columns = Object.keys(patch) as (keyof RecipientTable)[];
-    await db.query(trx, `update recipients set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ?`, [...columns.map((c) => patch[c] ?? null), row.id]);
-    if (target && siblings.length === 1) {
-      // The only recipient: the message's status is this recipient's.
-      await db.query(trx, 'update messages set status = ?, updated_at = ? where id = ?', [summarise([target]), now, row.message_id]);
-    } else if (target) {
-      await refreshMessageStatus(trx, row.message_id, now);
+    const updateRecipient = `update recipients set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ?`;
+    const recipientParams = [...columns.map((c) => patch[c] ?? null), row.id];
+    // The only recipient: the message's status is this recipient's.
+    const messageStatus = target && siblings.length === 1 ? [summarise([target]), now, row.message_id] : null;
+    const [eventId, eventParams] = eventRow(row, outcome, now);
+
+    if (db.dialect === 'postgres' && (messageStatus || !target)) {
+      // One round trip: the event, and — only if it was written (its dedupe key was free) — the
+      // recipient's and the message's new state (data-modifying CTEs, one snapshot).
+      const text = `with e as (${INSERT_EVENT_SQL} returning id),
+        r as (${updateRecipient} and exists (select 1 from e))${messageStatus ? `,
+        m as (${UPDATE_MESSAGE_STATUS_SQL} and exists (select 1 from e))` : ''}
+        select count(*) as written from e`;
+      const written = await db.query<{ written: number | string }>(trx, text, [...eventParams, ...recipientParams, ...(messageStatus ?? [])]);
+      if (Number(written.rows[0]?.written ?? 0) === 0) return { ...unchanged, duplicate: true };
+    } else {
+      // The event, unless its dedupe key is taken (the same report or webhook again): then nothing changes.
+      const inserted = await db.query(trx, INSERT_EVENT_SQL, eventParams);
+      if (inserted.changes === 0) return { ...unchanged, duplicate: true };
+      await db.query(trx, updateRecipient, recipientParams);
+      if (messageStatus) await db.query(trx, UPDATE_MESSAGE_STATUS_SQL, messageStatus);
+      else if (target) await refreshMessageStatus(trx, row.message_id, now);
     }
 
     let notificationQueued = false;
@@ -182,15 +194,16 @@ const INSERT_EVENT_SQL = `insert into events
   (id, tenant_id, message_id, recipient_id, type, at, source, status_code, reply_code, reason, diagnostic, remote_mta, inbound_id, details_json, dedupe_key, hard_bounce)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (dedupe_key) do nothing`;
 
-/** Writes the event; null when an event with the same dedupe key exists (then nothing was written). */
-async function insertEvent(ctx: AppContext, trx: Trx, row: { id: string; tenant_id: string; message_id: string }, o: Outcome, now: string): Promise<string | null> {
+const UPDATE_MESSAGE_STATUS_SQL = 'update messages set status = ?, updated_at = ? where id = ?';
+
+/** The event's id and its INSERT_EVENT_SQL parameters. */
+function eventRow(row: { id: string; tenant_id: string; message_id: string }, o: Outcome, now: string): [string, unknown[]] {
   const id = newId('evt');
-  const r = await ctx.db.query(trx, INSERT_EVENT_SQL, [
+  return [id, [
     id, row.tenant_id, row.message_id, row.id, o.type, now, o.source, o.statusCode, o.replyCode, o.reason, o.diagnostic, o.remoteMta,
     o.inboundId ?? null, JSON.stringify(o.details ?? {}), o.dedupeKey ?? null,
     o.type === 'bounced' && o.hardBounce !== undefined ? (o.hardBounce ? 1 : 0) : null,
-  ]);
-  return r.changes > 0 ? id : null;
+  ]];
 }
 
 export async function refreshMessageStatus(trx: Trx, messageId: string, now: string): Promise<void> {

@@ -100,6 +100,24 @@ const INSERT_ACCEPTED_EVENT_SQL = `insert into events
   (id, tenant_id, message_id, recipient_id, type, at, source, status_code, reply_code, reason, diagnostic, remote_mta, inbound_id, details_json, dedupe_key, hard_bounce)
   values (?, ?, ?, null, 'accepted', ?, 'api', null, null, null, null, null, null, '{}', null, null)`;
 
+const acceptSql = new Map<number, string>();
+/** PostgreSQL: message, content, `n` recipients and the accepted event as one statement (data-modifying CTEs). */
+function acceptSqlForPostgres(n: number): string {
+  let text = acceptSql.get(n);
+  if (!text) {
+    const valuesOf = (insert: string) => insert.slice(insert.indexOf('values') + 'values'.length).trim();
+    const recipientTuple = valuesOf(INSERT_RECIPIENT_SQL);
+    const recipientHead = INSERT_RECIPIENT_SQL.slice(0, INSERT_RECIPIENT_SQL.indexOf('values'));
+    text = `with m as (${INSERT_MESSAGE_SQL}),
+  c as (${INSERT_CONTENT_SQL}),
+  r as (${recipientHead} values ${Array.from({ length: n }, () => recipientTuple).join(', ')}),
+  e as (${INSERT_ACCEPTED_EVENT_SQL})
+  select 1 as done`;
+    acceptSql.set(n, text);
+  }
+  return text;
+}
+
 function requestHash(input: unknown): string {
   return createHash('sha256').update(JSON.stringify(input)).digest('hex');
 }
@@ -157,20 +175,26 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
         return { id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression };
       });
       // Plain SQL (prepared once): this runs for every message the API accepts.
-      await db.query(trx, INSERT_MESSAGE_SQL, [
+      const messageValues = [
         id, tenant.id, messageIdHeader, idempotencyKey, hash, input.subject, `${from.name} <${from.address}>`,
         input.reference ?? null, JSON.stringify(input.metadata ?? {}), tenant.route.type,
         summarise(rows.map((r) => (r.suppression ? 'suppressed' : 'queued'))), at, at,
+      ];
+      // A suppressed recipient is never due: the worker does not attempt it.
+      const recipientValues = rows.map((r) => [
+        r.id, id, tenant.id, r.address, r.kind, r.suppression ? 'suppressed' : 'queued', r.suppression ? null : at,
+        r.suppression?.reason ?? null, r.suppression?.diagnostic ?? null, at,
       ]);
-      await db.query(trx, INSERT_CONTENT_SQL, [id, raw]);
-      for (const r of rows) {
-        // A suppressed recipient is never due: the worker does not attempt it.
-        await db.query(trx, INSERT_RECIPIENT_SQL, [
-          r.id, id, tenant.id, r.address, r.kind, r.suppression ? 'suppressed' : 'queued', r.suppression ? null : at,
-          r.suppression?.reason ?? null, r.suppression?.diagnostic ?? null, at,
-        ]);
+      const eventValues = [newId('evt', now.getTime()), tenant.id, id, at];
+      if (db.dialect === 'postgres') {
+        // One statement (one round trip) for the four inserts; the foreign keys are checked at its end.
+        await db.query(trx, acceptSqlForPostgres(rows.length), [...messageValues, id, raw, ...recipientValues.flat(), ...eventValues]);
+      } else {
+        await db.query(trx, INSERT_MESSAGE_SQL, messageValues);
+        await db.query(trx, INSERT_CONTENT_SQL, [id, raw]);
+        for (const values of recipientValues) await db.query(trx, INSERT_RECIPIENT_SQL, values);
+        await db.query(trx, INSERT_ACCEPTED_EVENT_SQL, eventValues);
       }
-      await db.query(trx, INSERT_ACCEPTED_EVENT_SQL, [newId('evt', now.getTime()), tenant.id, id, at]);
       for (const r of rows) {
         if (!r.suppression) continue;
         const eventId = newId('evt', now.getTime());
