@@ -133,8 +133,9 @@ async function earlierAcceptance(ctx: AppContext, tenantId: string, idempotencyK
 
 /** Stores the message, its content and one row per recipient, queued, in one transaction → 202. */
 export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: SendMessageInput, idempotencyKey: string | null): Promise<AcceptedMessage> {
-  const hash = requestHash(input);
-  if (idempotencyKey) {
+  // Only a request with an Idempotency-Key can be compared with an earlier one.
+  const hash = idempotencyKey ? requestHash(input) : null;
+  if (idempotencyKey && hash) {
     const earlier = await earlierAcceptance(ctx, tenant.id, idempotencyKey, hash);
     if (earlier) return earlier;
   }
@@ -215,7 +216,7 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
     });
   } catch (e) {
     // Two concurrent requests with one Idempotency-Key: the unique constraint lets one win; answer the other with it.
-    if (idempotencyKey) {
+    if (idempotencyKey && hash) {
       const earlier = await earlierAcceptance(ctx, tenant.id, idempotencyKey, hash);
       if (earlier) return earlier;
     }
