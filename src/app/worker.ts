@@ -22,6 +22,8 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
   const concurrency = opts.concurrency ?? 8;
   const batch = opts.batch ?? 50;
   let running = opts.autoStart !== false;
+  /** stop() was called: what is claimed is delivered, nothing more is claimed. */
+  let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let wakeUp: (() => void) | null = null;
   let loopDone: Promise<void> = Promise.resolve();
@@ -78,7 +80,7 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
       for (;;) {
         // Claim ahead while enough is left to keep every sending slot busy. After stop() no new
         // claims; what is claimed is still delivered (drain).
-        if (!exhausted && running && queue.length <= concurrency) refill().catch((e) => ctx.log.error({ err: (e as Error).message }, 'claiming due recipients failed'));
+        if (!exhausted && !stopped && queue.length <= concurrency) refill().catch((e) => ctx.log.error({ err: (e as Error).message }, 'claiming due recipients failed'));
         const r = queue.shift();
         if (!r) {
           if (refilling) { await refilling.catch(() => {}); continue; }
@@ -126,6 +128,7 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
     },
     async stop() {
       running = false;
+      stopped = true;
       wakeUp?.();
       await loopDone;
     },
