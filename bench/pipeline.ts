@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import http from 'node:http';
+import net from 'node:net';
 import nodemailer from 'nodemailer';
 import { loadConfig } from '../src/config.ts';
 import { createContext, createLogger } from '../src/runtime.ts';
@@ -117,20 +117,47 @@ async function ceiling(sink: Awaited<ReturnType<typeof startSink>>) {
 
 /**
  * The load generator shares the 2 cores with Rebound, so it must be lean: global fetch (undici) cost
- * 1.7 ms of CPU per request here, node:http over keep-alive connections (one per client) a fraction of that.
+ * 1.7 ms of CPU per request here, node:http over keep-alive connections 0.2–0.3 ms, and this — one
+ * keep-alive socket per client, the requests serialised before the clock starts, the answer read
+ * from its status line and Content-Length (fastify always sends one) — less again. The ceiling has no
+ * load generator at all; every CPU millisecond spent here is taken from Rebound.
  */
-const agent = new http.Agent({ keepAlive: true, maxSockets: API_CLIENTS });
-function post(url: string, apiKey: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
+class Client {
+  private readonly socket: net.Socket;
+  private buffer: Buffer = Buffer.alloc(0);
+  private waiting: { resolve(status: number): void; reject(e: Error): void } | null = null;
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => { this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk; this.parse(); });
+    socket.on('error', (e) => this.waiting?.reject(e));
+    socket.on('close', () => this.waiting?.reject(new Error('the API closed the connection')));
+  }
+  static connect(url: URL): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(url.port), url.hostname, () => resolve(new Client(socket)));
+      socket.once('error', reject);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
+  }
+  request(raw: Buffer): Promise<number> {
+    return new Promise((resolve, reject) => { this.waiting = { resolve, reject }; this.socket.write(raw); });
+  }
+  close(): void { this.socket.destroy(); }
+  private parse(): void {
+    const end = this.buffer.indexOf('\r\n\r\n');
+    if (end < 0 || !this.waiting) return;
+    const head = this.buffer.toString('latin1', 0, end);
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? NaN);
+    if (Number.isNaN(length)) { this.waiting.reject(new Error(`no Content-Length in ${head.split('\r\n')[0]}`)); return; }
+    if (this.buffer.length < end + 4 + length) return;
+    this.buffer = this.buffer.subarray(end + 4 + length);
+    const w = this.waiting;
+    this.waiting = null;
+    w.resolve(Number(head.slice(9, 12)));
+  }
 }
+const requestBytes = (url: URL, apiKey: string, body: string) => Buffer.from(
+  `POST /v1/messages HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 
 async function pipeline(name: string, sink: Awaited<ReturnType<typeof startSink>>, kind: 'sqlite' | 'pg', workers: number, ceilingRate: number) {
   await sink.reset();
@@ -153,19 +180,23 @@ async function pipeline(name: string, sink: Awaited<ReturnType<typeof startSink>
   }
   const tenant = await (await fetch(`${baseUrl}/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Hotel Bench', notificationEmail: 'rezeption@hotel.example.com' }) })).json() as { apiKey: string };
   const latencies: number[] = [];
+  const api = new URL(baseUrl);
+  const requests = Array.from({ length: N }, (_, i) => requestBytes(api, tenant.apiKey, JSON.stringify(sampleBody(i))));
+  const clients = await Promise.all(Array.from({ length: API_CLIENTS }, () => Client.connect(api)));
   const cpu0 = { procs: procs.map((p) => cpuSeconds(p.child.pid)), sink: cpuSeconds(sink.child.pid), bench: ownCpu() };
   const t0 = performance.now();
   const wall0 = Date.now();
   let next = 0;
-  await Promise.all(Array.from({ length: API_CLIENTS }, async () => {
+  await Promise.all(clients.map(async (client) => {
     while (next < N) {
       const i = next++;
       const s = performance.now();
-      const status = await post(`${baseUrl}/v1/messages`, tenant.apiKey, JSON.stringify(sampleBody(i)));
+      const status = await client.request(requests[i]!);
       if (status !== 202) throw new Error(`POST /v1/messages answered ${status}`);
       latencies.push(performance.now() - s);
     }
   }));
+  for (const client of clients) client.close();
   const acceptedS = (performance.now() - t0) / 1000;
   let c = await sink.count();
   while (c.distinct < N) { await new Promise((r) => setTimeout(r, 100)); c = await sink.count(); }
