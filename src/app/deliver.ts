@@ -35,13 +35,16 @@ export async function claimDueRecipients(ctx: AppContext, limit: number): Promis
   // One statement: pick the due rows (oldest first) and lease them. On PostgreSQL the picked rows are
   // locked with FOR UPDATE SKIP LOCKED, so any number of workers share the queue without overlap.
   const text = db.dialect === 'postgres' ? CLAIM_SQL.replace('limit ?)', 'limit ? for update skip locked)') : CLAIM_SQL;
-  const claimed = await db.write(async (trx) => (await db.query<ClaimedRecipient & { next_attempt_at: string }>(trx, text, [lease, nowIso, nowIso, limit])).rows);
+  const claimed = await db.write(async (trx) => (await db.query<ClaimedRecipient & { next_attempt_at: string }>(trx, text, [lease, nowIso, nowIso, nowIso, limit])).rows);
   // The statement's RETURNING order is unspecified: oldest due first, as picked.
   return claimed.sort((a, b) => (a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : 0))
     .map(({ next_attempt_at: _, ...r }) => r);
 }
 
-const CLAIM_SQL = `update recipients set lease_until = ?
+// The claim counts the attempt (and dates the first one) for every row it takes: a worker that dies
+// mid-send has still used an attempt, so a message that kills its worker each time is not retried
+// for ever — it expires after REBOUND_MAX_RETRY_AGE_SECONDS like any other.
+const CLAIM_SQL = `update recipients set lease_until = ?, attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?)
   where id in (select id from recipients
     where status in ('queued', 'deferred') and next_attempt_at is not null and next_attempt_at <= ?
       and (lease_until is null or lease_until < ?)
@@ -55,10 +58,11 @@ const MESSAGE_FOR_DELIVERY_SQL = `select m.id, m.message_id_header, m.created_at
   from messages m left join message_contents c on c.message_id = m.id left join tenants t on t.id = m.tenant_id
   where m.id = ?`;
 
-const START_ATTEMPT_SQL = 'update recipients set attempts = ?, first_attempt_at = ?, envelope_from = ?, lease_until = ? where id = ? and lease_until = ?';
+/** A lease renewed only if it is still ours (the fencing token unchanged). */
+const RENEW_LEASE_SQL = 'update recipients set lease_until = ? where id = ? and lease_until = ?';
 
-const START_AND_READ_SQL_PG = `with s as (${START_ATTEMPT_SQL} returning id)
-  ${MESSAGE_FOR_DELIVERY_SQL.replace('select m.id,', 'select (select count(*) from s) as started, m.id,')}`;
+const RENEW_AND_READ_SQL_PG = `with s as (${RENEW_LEASE_SQL} returning id)
+  ${MESSAGE_FOR_DELIVERY_SQL.replace('select m.id,', 'select (select count(*) from s) as renewed, m.id,')}`;
 
 interface MessageForDelivery {
   id: string; message_id_header: string; created_at: string; raw: Buffer | null;
@@ -73,27 +77,30 @@ const ungated: SendGate = (send) => send();
 
 export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gate: SendGate = ungated): Promise<void> {
   let lease = r.lease_until;
-  const startedAt = ctx.now();
-  const firstAttemptAt = r.first_attempt_at ?? iso(startedAt);
+  const now = ctx.now();
+  const firstAttemptAt = r.first_attempt_at ?? iso(now);
   const envelopeFrom = verpAddress(ctx.keys.verp, r.id, ctx.config.notificationsDomain);
-  // Start of the attempt: counted, and the lease extended — only if it is still ours. A recipient
-  // that waited in a claimed batch past its lease may have been taken by another worker meanwhile;
-  // then that worker sends it, not this one. With it, the message, its content and its hotel.
-  const renewed = lease ? newLeaseValue(ctx, lease) : null;
-  const startValues = [r.attempts + 1, firstAttemptAt, envelopeFrom, renewed, r.id, lease];
   let message: MessageForDelivery | undefined;
-  if (ctx.db.dialect === 'postgres') {
-    // One statement, one round trip, committed by itself (a group would add BEGIN and COMMIT round trips).
-    const row = (await ctx.db.query<MessageForDelivery & { started: number | string }>(ctx.db.kysely, START_AND_READ_SQL_PG, [...startValues, r.message_id])).rows[0];
-    if (!row || Number(row.started) !== 1) return;
-    message = row;
-  } else {
-    // SQLite: the read runs at once; the start shares the lanes' group commit.
+  // Is the lease still ours? Other workers only take rows whose lease has run out, so one with more
+  // than half of it left cannot have been taken: send. One that waited in its batch longer than that
+  // (sends stuck on a slow next hop) is renewed first, conditionally on its value — if another worker
+  // took it meanwhile, that worker sends it, not this one.
+  if (lease && Date.parse(lease) - now.getTime() > ctx.config.leaseMs / 2) {
     message = (await ctx.db.query<MessageForDelivery>(ctx.db.kysely, MESSAGE_FOR_DELIVERY_SQL, [r.message_id])).rows[0];
-    const started = await ctx.db.write((trx) => ctx.db.query(trx, START_ATTEMPT_SQL, startValues));
-    if (started.changes !== 1) return;
+  } else {
+    const renewed = lease ? newLeaseValue(ctx, lease) : null;
+    if (ctx.db.dialect === 'postgres') {
+      // One statement, one round trip, committed by itself (a group would add BEGIN and COMMIT round trips).
+      const row = (await ctx.db.query<MessageForDelivery & { renewed: number | string }>(ctx.db.kysely, RENEW_AND_READ_SQL_PG, [renewed, r.id, lease, r.message_id])).rows[0];
+      if (!row || Number(row.renewed) !== 1) return;
+      message = row;
+    } else {
+      const renewal = await ctx.db.write((trx) => ctx.db.query(trx, RENEW_LEASE_SQL, [renewed, r.id, lease]));
+      if (renewal.changes !== 1) return;
+      message = (await ctx.db.query<MessageForDelivery>(ctx.db.kysely, MESSAGE_FOR_DELIVERY_SQL, [r.message_id])).rows[0];
+    }
+    lease = renewed;
   }
-  lease = renewed;
   const tenant = message?.t_id ? rowToTenant({
     id: message.t_id, name: message.t_name, notification_email: message.t_notification_email, language: message.t_language,
     sender_json: message.t_sender_json, route_json: message.t_route_json, settings_json: message.t_settings_json,
@@ -105,11 +112,12 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
     await recordOutcome(ctx, r.id, {
       type: 'bounced', source: 'worker', statusCode: null, replyCode: null, reason: 'undefined',
       diagnostic: 'The message content was deleted before it could be delivered.', remoteMta: null,
-    }, { expectedLease: lease });
+    }, { expectedLease: lease, envelopeFrom: null });
     return;
   }
 
   let outcome: RecipientOutcome;
+  let usedFrom = envelopeFrom;
   let remoteMta: string | null = null;
   let remoteId: string | null = null;
   // Renewed while the send runs, so a slow next hop never lets a second worker take this recipient.
@@ -123,10 +131,7 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
     remoteMta = result.remoteMta;
     remoteId = result.remoteId;
     // A hotel's own server may refuse the VERP sender; then the hotel's address was used (bounces go to its mailbox).
-    const used = (result as { envelopeFrom?: string }).envelopeFrom;
-    if (used && used !== envelopeFrom) {
-      await ctx.db.kysely.updateTable('recipients').set({ envelope_from: used }).where('id', '=', r.id).execute();
-    }
+    usedFrom = (result as { envelopeFrom?: string }).envelopeFrom ?? envelopeFrom;
   } catch (e) {
     const err = e as Error;
     if (err instanceof RouteConfigurationError) {
@@ -139,7 +144,7 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
     if (err instanceof RouteConfigurationError) {
       if (held) lease = await held.release();
       ctx.metrics?.sends.inc({ route: tenant.route.type, result: 'deferred' });
-      await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, ROUTE_ERROR_RETRY_MS);
+      await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, ROUTE_ERROR_RETRY_MS, usedFrom);
       return;
     }
   } finally {
@@ -155,36 +160,36 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
     await recordOutcome(ctx, r.id, {
       type: 'sent', source: 'worker', statusCode: outcome.status, replyCode: outcome.replyCode, reason: null,
       diagnostic: outcome.response, remoteMta, details: { remoteId, route: tenant.route.type },
-    }, { expectedLease: lease });
+    }, { expectedLease: lease, envelopeFrom: usedFrom });
   } else if (outcome.result === 'failed') {
     const c = verdictForReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, command: outcome.command, action: 'failed' });
     countBounce(ctx, c.reason, 'smtp', await recordOutcome(ctx, r.id, {
       type: 'bounced', source: 'smtp', statusCode: c.status, replyCode: outcome.replyCode, reason: c.reason, hardBounce: c.hardBounce,
       diagnostic: outcome.response, remoteMta, details: { command: outcome.command, reasonFrom: c.reasonFrom, route: tenant.route.type },
-    }, { expectedLease: lease }));
+    }, { expectedLease: lease, envelopeFrom: usedFrom }));
   } else {
-    await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, null);
+    await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, null, usedFrom);
   }
 }
 
-async function deferOrExpire(ctx: AppContext, r: ClaimedRecipient, lease: string | null, outcome: RecipientOutcome, remoteMta: string | null, firstAttemptAt: string, fixedDelayMs: number | null) {
+async function deferOrExpire(ctx: AppContext, r: ClaimedRecipient, lease: string | null, outcome: RecipientOutcome, remoteMta: string | null, firstAttemptAt: string, fixedDelayMs: number | null, envelopeFrom: string) {
   const now = ctx.now();
   const age = now.getTime() - Date.parse(firstAttemptAt);
   if (age >= ctx.config.maxRetryAgeSeconds * 1000) {
     // RFC 5321 §4.5.4.1: give up after the maximum queue time; the last temporary error is what the hotel sees.
     countBounce(ctx, 'expired', 'worker', await recordOutcome(ctx, r.id, {
       type: 'bounced', source: 'worker', statusCode: outcome.status ?? '4.4.7', replyCode: outcome.replyCode, reason: 'expired', hardBounce: false,
-      diagnostic: outcome.response, remoteMta, details: { command: outcome.command, attempts: r.attempts + 1, gaveUpAfterMs: age },
-    }, { expectedLease: lease }));
+      diagnostic: outcome.response, remoteMta, details: { command: outcome.command, attempts: r.attempts, gaveUpAfterMs: age },
+    }, { expectedLease: lease, envelopeFrom }));
     return;
   }
-  const delay = fixedDelayMs ?? nextRetryDelayMs(r.attempts + 1, { baseMs: ctx.config.retryBaseMs, maxMs: ctx.config.retryMaxMs, jitter: Math.random });
+  const delay = fixedDelayMs ?? nextRetryDelayMs(r.attempts, { baseMs: ctx.config.retryBaseMs, maxMs: ctx.config.retryMaxMs, jitter: Math.random });
   const c = outcome.replyCode ? verdictForReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, command: outcome.command, action: 'delayed' }) : null;
   await recordOutcome(ctx, r.id, {
     type: 'deferred', source: 'worker', statusCode: outcome.status, replyCode: outcome.replyCode, reason: c?.reason ?? 'networkerror',
     diagnostic: outcome.response, remoteMta, nextAttemptAt: iso(new Date(now.getTime() + delay)),
-    details: { command: outcome.command, attempt: r.attempts + 1 },
-  }, { expectedLease: lease });
+    details: { command: outcome.command, attempt: r.attempts },
+  }, { expectedLease: lease, envelopeFrom });
 }
 
 function countBounce(ctx: AppContext, reason: string, source: string, result: { applied: boolean; status: string }): void {

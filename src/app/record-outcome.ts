@@ -59,6 +59,8 @@ export interface RecordResult {
 
 export interface RecordOptions {
   expectedLease?: string | null;
+  /** The worker's attempt: the envelope sender it used (recorded with the outcome). */
+  envelopeFrom?: string | null;
   /**
    * Runs first inside the transaction; if it throws, nothing is written. The Mailgun route records
    * the webhook's signature token here, so the replay guard and the event commit together.
@@ -92,6 +94,7 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     const target = nextStatus(current, outcome.type);
     const patch: Partial<RecipientTable> = { updated_at: now };
     if (opts.expectedLease !== undefined) patch.lease_until = null;
+    if (opts.envelopeFrom !== undefined) patch.envelope_from = opts.envelopeFrom;
     if (target) {
       patch.status = target;
       patch.reply_code = outcome.replyCode;
