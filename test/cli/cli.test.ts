@@ -138,6 +138,34 @@ describe('the rebound command', () => {
     }
   });
 
+  it("records the README quickstart's sample bounce, with the message's id put in as the README says", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { startRebound, ADMIN, TEST_SECRET, eventually } = await import('../helpers/rebound.ts');
+    const rebound = await startRebound({ env: { REBOUND_NOTIFICATIONS_DOMAIN: 'notifications.localhost' } });
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-quickstart-'));
+    try {
+      const t = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel Alpenblick', notificationEmail: 'rezeption@example.com', language: 'de' } });
+      const m = await rebound.api('POST', '/v1/messages', { token: t.body.apiKey, body: { to: 'guest@example.net', subject: 'Ihre Buchung', text: 'Wir freuen uns auf Sie.' } });
+      const verp = await eventually(async () => (await rebound.api('GET', `/v1/messages/${m.body.id}`, { token: t.body.apiKey })).body.recipients[0].envelopeFrom, 10_000, 'the return path');
+      // sed "s/msg_placeholder/$MSG/" examples/bounces/mailbox-full.eml > bounce.eml
+      const file = join(dir, 'bounce.eml');
+      writeFileSync(file, readFileSync(resolve('examples/bounces/mailbox-full.eml'), 'latin1').replaceAll('msg_placeholder', m.body.id), 'latin1');
+      const env = { REBOUND_DATABASE_URL: rebound.config.databaseUrl, REBOUND_DATA_DIR: rebound.config.dataDir, REBOUND_SECRET_KEY: TEST_SECRET, REBOUND_ADMIN_TOKEN: ADMIN, REBOUND_NOTIFICATIONS_DOMAIN: 'notifications.localhost' };
+      const r = run(['ingest', '--rcpt', verp, file], env);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const msg = (await rebound.api('GET', `/v1/messages/${m.body.id}`, { token: t.body.apiKey })).body;
+      assert.equal(msg.status, 'bounced');
+      assert.equal(msg.recipients[0].reason, 'mailboxfull');
+      assert.match(msg.recipients[0].diagnostic, /^552 5\.2\.2 /);
+      // As the sample comes, it quotes another message than the return path names: refused.
+      const unchanged = run(['ingest', '--rcpt', verp, resolve('examples/bounces/mailbox-full.eml')], env);
+      assert.equal(unchanged.status, 1);
+    } finally {
+      await rebound.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('ingests a bounce file that belongs to no message of ours without recording it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rebound-ingest-'));
     try {
