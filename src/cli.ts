@@ -189,6 +189,7 @@ async function serve(role: Role, io: Io): Promise<number> {
     const say = (s: string) => io.err.write(s + '\n');
     say(`Rebound is running (role: ${role}).`);
     if (running.httpPort !== null) say(`  HTTP API        http://${config.httpHost}:${running.httpPort}   (OpenAPI: /openapi.json)`);
+    if (running.opsPort !== null) say(`  Operations      http://${config.httpHost}:${running.opsPort}   (/healthz, /readyz, /metrics)`);
     if (running.smtp) say(`  Inbound SMTP    ${config.smtpHost}:${running.smtp.port}   for bounces to @${config.notificationsDomain}`);
     say(`  Database        ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
     if (!config.relayUrl) say('  Outbound mail   NO RELAY CONFIGURED — mail is kept in the local capture mailbox, nothing leaves this machine (see `rebound captured`; set REBOUND_RELAY_URL to send).');

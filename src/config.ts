@@ -11,6 +11,8 @@ export interface Config {
   databaseUrl: string;
   httpHost: string;
   httpPort: number;
+  /** Worker and smtp processes: a port for /healthz, /readyz and /metrics only (null = none). */
+  opsPort: number | null;
   smtpHost: string;
   smtpPort: number;
   notificationsDomain: string;
@@ -217,6 +219,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     databaseUrl,
     httpHost: env.REBOUND_HTTP_HOST?.trim() || '127.0.0.1',
     httpPort: int(env, 'REBOUND_HTTP_PORT', 8025, 0, 65535),
+    opsPort: env.REBOUND_OPS_PORT?.trim() ? int(env, 'REBOUND_OPS_PORT', 0, 0, 65535) : null,
     smtpHost: env.REBOUND_SMTP_HOST?.trim() || '127.0.0.1',
     smtpPort: int(env, 'REBOUND_SMTP_PORT', 2525, 0, 65535),
     notificationsDomain,

@@ -6,6 +6,7 @@ import { deriveKeys } from './security/keys.ts';
 import { Routes } from './adapters/transports/routes.ts';
 import { createComposer } from './adapters/mime/composer.ts';
 import { buildHttpServer } from './adapters/http/server.ts';
+import { OPS_ROUTES } from './adapters/http/routes/index.ts';
 import { startInboundSmtp, type InboundListener } from './adapters/smtp-in/server.ts';
 import { startWorker, type Worker } from './app/worker.ts';
 import { createMetrics } from './app/metrics.ts';
@@ -50,6 +51,8 @@ export interface Running {
   ctx: AppContext;
   http: FastifyInstance | null;
   httpPort: number | null;
+  /** Worker/smtp processes with REBOUND_OPS_PORT: the port of their /healthz, /readyz, /metrics. */
+  opsPort: number | null;
   smtp: InboundListener | null;
   worker: Worker | null;
   stop(): Promise<void>;
@@ -59,6 +62,8 @@ export interface Running {
 export async function start(ctx: AppContext, role: Role = 'all', opts: { workerConcurrency?: number } = {}): Promise<Running> {
   let http: FastifyInstance | null = null;
   let httpPort: number | null = null;
+  let ops: FastifyInstance | null = null;
+  let opsPort: number | null = null;
   let smtp: InboundListener | null = null;
   let worker: Worker | null = null;
   let retention: RetentionJob | null = null;
@@ -79,7 +84,15 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
       httpPort = typeof addr === 'object' && addr ? addr.port : ctx.config.httpPort;
       listeners.http = true;
     }
+    if (role !== 'all' && role !== 'api' && ctx.config.opsPort !== null) {
+      // A process without the API can still be probed and scraped: the operations routes only.
+      ops = await buildHttpServer(ctx, { routes: OPS_ROUTES });
+      await ops.listen({ host: ctx.config.httpHost, port: ctx.config.opsPort });
+      const addr = ops.server.address();
+      opsPort = typeof addr === 'object' && addr ? addr.port : ctx.config.opsPort;
+    }
   } catch (e) {
+    await ops?.close().catch(() => {});
     await http?.close().catch(() => {});
     await smtp?.close().catch(() => {});
     throw e;
@@ -93,7 +106,7 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
     imap = startImapWatchers(ctx, ctx.config.imapPollSeconds * 1000);
   }
   return {
-    ctx, http, httpPort, smtp, worker,
+    ctx, http, httpPort, opsPort, smtp, worker,
     async stop() {
       // Stop taking new work first, then drain what is in flight, then close the database.
       if (listeners.smtp) listeners.smtp = false;
@@ -103,6 +116,8 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
       await retention?.stop();
       await imap?.stop();
       await worker?.stop();
+      // The operations port answers (readyz: stopping) until the drain is over.
+      await ops?.close();
       await ctx.routes.close();
       await ctx.composer.close();
       await ctx.db.close();

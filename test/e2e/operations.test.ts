@@ -121,3 +121,38 @@ for (const db of await databaseKinds()) {
     });
   });
 }
+
+describe('a worker process on REBOUND_OPS_PORT', () => {
+  it('serves /healthz, /readyz and its own /metrics there, and nothing of the API', async () => {
+    const sink = await startSmtpSink({});
+    const relay = { REBOUND_RELAY_URL: `smtp://127.0.0.1:${sink.port}`, REBOUND_METRICS_TOKEN: METRICS_TOKEN };
+    const api = await startRebound({ role: 'api', env: relay });
+    // A second process's worth of Rebound on the same database: the worker role, with an operations port.
+    const worker = await startRebound({ role: 'worker', databaseUrl: api.config.databaseUrl, dataDir: api.config.dataDir, cleanup: async () => {}, env: { ...relay, REBOUND_OPS_PORT: '0' } });
+    try {
+      assert.equal(api.running.opsPort, null, 'the API process serves these on its API port');
+      const port = worker.running.opsPort;
+      assert.ok(port, 'the worker listens on an operations port');
+      const ops = `http://127.0.0.1:${port}`;
+      const t = await api.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel Ops', notificationEmail: 'rezeption@hotel.example.com' } });
+      assert.equal((await api.api('POST', '/v1/messages', { token: t.body.apiKey, body: { to: GUEST, subject: 'Rechnung', text: 'Anbei.' } })).status, 202);
+      await eventually(async () => sink.mails.length >= 1, 10_000, 'the worker process to deliver');
+
+      assert.equal((await fetch(`${ops}/healthz`)).status, 200);
+      const ready = await fetch(`${ops}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual((await ready.json() as { checks: unknown }).checks, { database: 'ok', migrations: 'ok', worker: 'ok' });
+      assert.equal((await fetch(`${ops}/metrics`)).status, 401);
+      const text = await eventually(async () => {
+        const t2 = await (await fetch(`${ops}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+        return /rebound_sends_total\{route="relay",result="accepted"\} 1/.test(t2) ? t2 : null;
+      }, 10_000, "the worker's send counter");
+      assert.match(text, /rebound_delivery_latency_seconds_count\{route="relay"\} 1/);
+      assert.equal((await fetch(`${ops}/v1/messages`, { method: 'POST' })).status, 404);
+    } finally {
+      await worker.destroy();
+      await api.destroy();
+      await sink.close();
+    }
+  });
+});

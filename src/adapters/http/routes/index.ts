@@ -33,3 +33,6 @@ export const ROUTES: readonly RouteDef[] = [
   getCaptured,
   deleteGuest,
 ];
+
+/** What a worker or smtp process serves on REBOUND_OPS_PORT. */
+export const OPS_ROUTES: readonly RouteDef[] = [getHealthz, getReadyz, getMetrics];
