@@ -152,6 +152,10 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
   }
 
   ctx.metrics?.sends.inc({ route: tenant.route.type, result: outcome.result });
+  if (outcome.result === 'deferred' && !outcome.replyCode) {
+    // No SMTP reply at all (refused, timed out, TLS failed): an operator's problem, not the guest's.
+    ctx.log.warn({ recipient: r.id, route: tenant.route.type, remoteMta, err: redactAddresses(outcome.response ?? '') }, 'next hop not reachable; will retry');
+  }
   if (outcome.result === 'accepted') {
     ctx.metrics?.deliveryLatency.observe({ route: tenant.route.type }, Math.max(0, ctx.now().getTime() - Date.parse(message.created_at)) / 1000);
   }

@@ -93,5 +93,9 @@ describe('delivery through the relay', () => {
     assert.equal(msg.status, 'deferred');
     assert.equal(msg.recipients[0].reason, 'networkerror');
     assert.match(msg.recipients[0].diagnostic, /ECONNREFUSED|connect/i);
+    // Loud for the operator (warn), without the guest's address.
+    const warned = rebound.logs.filter((l) => /next hop not reachable/.test(l));
+    assert.ok(warned.length >= 1, 'a warning in the log');
+    assert.ok(warned.every((l) => JSON.parse(l).level === 40 && !l.includes('g@example.net')));
   });
 });
