@@ -128,4 +128,46 @@ describe('the relay connection pool', () => {
     assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
     assert.ok(results.every((r) => r.status === 'rejected' && ['ECONNECTION', 'ESOCKET'].includes((r.reason as { code?: string }).code ?? '')));
   });
+
+  it('a server that refuses and hangs up (before or during RSET) costs the session, not the pool', async () => {
+    // 550 at RCPT for bad-* and then the connection is closed: the RSET that would keep the session never gets a reply.
+    let sessions = 0;
+    const server = net.createServer((sock) => {
+      sessions++;
+      let buf = '';
+      let inData = false;
+      const w = (l: string) => sock.write(`${l}\r\n`);
+      sock.on('error', () => {});
+      w('220 mini ESMTP');
+      sock.on('data', (d) => {
+        buf += d.toString();
+        for (let i = buf.indexOf('\r\n'); i >= 0; i = buf.indexOf('\r\n')) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          if (inData) { if (line === '.') { inData = false; w('250 2.0.0 queued'); } continue; }
+          const verb = line.slice(0, 4).toUpperCase();
+          if (verb === 'EHLO' || verb === 'HELO') w('250 mini');
+          else if (verb === 'RCPT' && /<bad/.test(line)) { w('550 5.1.1 User unknown'); sock.end(); }
+          else if (verb === 'DATA') { inData = true; w('354 go ahead'); }
+          else if (verb === 'QUIT') { w('221 bye'); sock.end(); }
+          else w('250 ok');
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const p = new SmtpPool({ connection: { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, ignoreTLS: true }, auth: null, max: 2 });
+    try {
+      const refused = await Promise.allSettled([1, 2, 3, 4].map((i) => p.send({ from: 'b@x.example', to: [`bad-${i}@example.net`] }, raw(i))));
+      assert.ok(refused.every((r) => r.status === 'rejected' && (r.reason as { responseCode?: number }).responseCode === 550));
+      // Four refusals with hang-ups on a pool of two: both places must be free again.
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the pool has no free session left')), 5000));
+      const infos = await Promise.race([Promise.all([5, 6, 7].map((i) => p.send({ from: 'b@x.example', to: [`good-${i}@example.net`] }, raw(i)))), timeout]);
+      assert.equal(infos.length, 3);
+      assert.ok(infos.every((x) => x.response.startsWith('250')));
+      assert.ok(sessions >= 5);
+    } finally {
+      await p.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });

@@ -36,6 +36,8 @@ interface Session {
   idleTimer: NodeJS.Timeout | null;
   /** Its place in `open` was given back. */
   freed: boolean;
+  /** A send is running on it: its callback, not the connection's events, decides what happens next. */
+  sending: boolean;
 }
 
 type Waiter = (s: Session | null) => void;
@@ -57,15 +59,18 @@ export class SmtpPool {
       const reused = session.messages > 0;
       const body = Readable.from([raw]);
       try {
+        session.sending = true;
         const info = await new Promise<SmtpSendInfo>((resolve, reject) => {
           // A fresh envelope per attempt: SMTPConnection keeps its per-recipient state on the object.
           session.conn.send({ from: envelope.from, to: [...envelope.to] }, body, (err, info) => (err ? reject(err) : resolve(info as SmtpSendInfo)));
         });
+        session.sending = false;
         session.messages++;
         this.release(session);
         return info;
       } catch (e) {
         const err = e as Error & { code?: string; responseCode?: number };
+        session.sending = false;
         session.messages++;
         if (reused && attempt === 1 && !body.readableDidRead && (err.responseCode === 421 || TRANSIENT.has(err.code ?? ''))) {
           // The server had ended this idle session: nothing of the message went out, try a fresh one.
@@ -74,6 +79,7 @@ export class SmtpPool {
         }
         if ((err.code === 'EENVELOPE' || err.code === 'EMESSAGE') && err.responseCode !== 421 && !session.dead) {
           // The server refused this message, not the session: RSET and keep it.
+          // If the connection ends before the reply, the 'end'/'error' handler frees the session instead.
           session.conn.reset((resetErr) => (resetErr ? this.discard(session) : this.release(session)));
         } else {
           this.discard(session);
@@ -106,7 +112,7 @@ export class SmtpPool {
   private connect(): Promise<Session> {
     this.open++;
     const conn = new SMTPConnection(this.options.connection);
-    const session: Session = { conn, messages: 0, dead: false, idleTimer: null, freed: false };
+    const session: Session = { conn, messages: 0, dead: false, idleTimer: null, freed: false, sending: false };
     return new Promise<Session>((resolve, reject) => {
       let settled = false;
       const fail = (err: Error) => {
@@ -115,9 +121,16 @@ export class SmtpPool {
         this.discard(session);
         reject(err);
       };
-      // After the session is up, errors also reach the send callback; here they only mark it dead.
-      conn.on('error', (err) => { session.dead = true; fail(err); this.forget(session); });
-      conn.once('end', () => { session.dead = true; fail(Object.assign(new Error('Connection closed before the session was ready'), { code: 'ECONNECTION' })); this.forget(session); });
+      // A session that ends outside a send (idle, or waiting for its RSET reply — nodemailer drops that
+      // callback when the connection closes) leaves the pool here and frees its place. During a send
+      // the send's callback gets the error and does that.
+      const ended = (err: Error) => {
+        session.dead = true;
+        fail(err);
+        if (!session.sending) this.forget(session);
+      };
+      conn.on('error', ended);
+      conn.once('end', () => ended(Object.assign(new Error('Connection closed before the session was ready'), { code: 'ECONNECTION' })));
       conn.connect(() => {
         const auth = this.options.auth;
         if (!auth || !conn.allowsAuth) {
@@ -153,11 +166,10 @@ export class SmtpPool {
     this.idle.push(session);
   }
 
-  /** An idle session the server closed: out of the pool. */
+  /** A session that ended while not sending: out of the idle list (if there) and its place freed. */
   private forget(session: Session): void {
     const i = this.idle.indexOf(session);
-    if (i < 0) return;
-    this.idle.splice(i, 1);
+    if (i >= 0) this.idle.splice(i, 1);
     this.discard(session);
   }
 
