@@ -22,8 +22,19 @@ const AddressList = z.union([
  * Base64 as sent in JSON (RFC 4648 §4): whitespace tolerated, padding only at the end, length a multiple
  * of four. Anything else is refused rather than silently truncated by a lenient decoder.
  */
-const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const Base64 = z.string().refine((s) => CANONICAL_BASE64.test(s.replace(/\s+/g, '')), 'must be base64 (RFC 4648, with padding)');
+export function isCanonicalBase64(text: string): boolean {
+  // A loop, not a regular expression: a repeated group over a 20 MB attachment overflows V8's regex stack.
+  const s = text.replace(/\s+/g, '');
+  if (s.length % 4 !== 0) return false;
+  const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  for (let i = 0; i < s.length - padding; i++) {
+    const c = s.charCodeAt(i);
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+    if (!ok) return false;
+  }
+  return true;
+}
+const Base64 = z.string().refine(isCanonicalBase64, 'must be base64 (RFC 4648, with padding)');
 
 export const SendMessageSchema = z.object({
   to: AddressList,

@@ -67,6 +67,19 @@ for (const db of await databaseKinds()) {
       });
     }
 
+    it('accepts an attachment of several megabytes and delivers it byte for byte', async () => {
+      const pdf = Buffer.alloc(6 * 1024 * 1024);
+      for (let i = 0; i < pdf.length; i++) pdf[i] = (i * 31 + (i >> 9)) & 0xff;
+      // A hotel of its own: the listing test below counts this hotel's messages.
+      const own = (await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel Gross', notificationEmail: 'info@gross.example.com' } })).body.apiKey;
+      const r = await rebound.api('POST', '/v1/messages', { token: own, body: { to: 'big@example.net', subject: 'Rechnung', text: 'Anbei.', attachments: [{ filename: 'rechnung.pdf', content: pdf.toString('base64'), contentType: 'application/pdf' }] } });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      const mail = await eventually(async () => sink.mails.find((m) => m.to.includes('big@example.net')) ?? null, 20_000, 'the large message at the sink');
+      const { simpleParser } = await import('mailparser');
+      const parsed = await simpleParser(mail.raw);
+      assert.ok(parsed.attachments[0]!.content.equals(pdf));
+    });
+
     it('refuses a body that is not JSON with 400, and a wrong content type with 415', async () => {
       const r = await rebound.api('POST', '/v1/messages', { token: key, body: '{"to":', headers: { 'content-type': 'application/json' } });
       assert.equal(r.status, 400);
