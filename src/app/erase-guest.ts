@@ -110,7 +110,7 @@ export async function eraseGuest(ctx: AppContext, tenantId: string, rawAddress: 
 
     const headers: string[] = notificationIds.map((id) => `<${id}@${ctx.config.notificationsDomain}>`);
     for (const messageId of messageIds) {
-      await refreshMessageStatus(trx, messageId, now);
+      await refreshMessageStatus(trx, messageId, now, ctx.db.dialect);
       const others = await trx.selectFrom('recipients').select(['status'])
         .where('message_id', '=', messageId).where('id', 'not in', recipientIds).execute();
       const message = await trx.selectFrom('messages').select(['message_id_header', 'content_deleted_at']).where('id', '=', messageId).executeTakeFirst();

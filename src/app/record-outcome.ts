@@ -129,7 +129,7 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
       if (inserted.changes === 0) return { ...unchanged, duplicate: true };
       await db.query(trx, updateRecipient, recipientParams);
       if (messageStatus) await db.query(trx, UPDATE_MESSAGE_STATUS_SQL, messageStatus);
-      else if (target) await refreshMessageStatus(trx, row.message_id, now);
+      else if (target) await refreshMessageStatus(trx, row.message_id, now, db.dialect);
     }
 
     let notificationQueued = false;
@@ -209,7 +209,14 @@ function eventRow(row: { id: string; tenant_id: string; message_id: string }, o:
   ]];
 }
 
-export async function refreshMessageStatus(trx: Trx, messageId: string, now: string): Promise<void> {
+/**
+ * The message's status from all its recipients'. On PostgreSQL the message row is locked first: two
+ * outcomes for recipients of one message in concurrent transactions (two workers, or two commit
+ * groups) would otherwise each read the other's recipient as it was before (READ COMMITTED) and leave
+ * the message at a stale status; the second now waits for the first and reads after its commit.
+ */
+export async function refreshMessageStatus(trx: Trx, messageId: string, now: string, dialect: 'sqlite' | 'postgres' = 'sqlite'): Promise<void> {
+  if (dialect === 'postgres') await trx.selectFrom('messages').select('id').where('id', '=', messageId).forUpdate().execute();
   const rows = await trx.selectFrom('recipients').select('status').where('message_id', '=', messageId).execute();
   await trx.updateTable('messages').set({ status: summarise(rows.map((r) => r.status as Status)), updated_at: now })
     .where('id', '=', messageId).execute();

@@ -162,14 +162,28 @@ function groupCommit(kysely: Kysely<Database>, sqlite: { prepare(sql: string): i
     });
   }
 
+  /** One transaction by itself; on PostgreSQL run again (up to 3 times) if chosen as a deadlock or serialization victim. */
+  async function runAlone(job: WriteJob): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        job.resolve(await kysely.transaction().execute(job.fn));
+        return;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (!savepoints && attempt < 3 && (code === '40P01' || code === '40001')) continue;
+        job.reject(e);
+        return;
+      }
+    }
+  }
+
   async function flush(): Promise<void> {
     const jobs = queue.slice(0, GROUP_MAX);
     queue = queue.slice(jobs.length);
     if (queue.length > 0) schedule();
     if (jobs.length === 0) return;
     if (jobs.length === 1) {
-      const job = jobs[0]!;
-      await kysely.transaction().execute(job.fn).then(job.resolve, job.reject);
+      await runAlone(jobs[0]!);
       return;
     }
     const outcomes: { ok: boolean; value: unknown }[] = [];
@@ -179,8 +193,10 @@ function groupCommit(kysely: Kysely<Database>, sqlite: { prepare(sql: string): i
           for (const job of jobs) outcomes.push({ ok: true, value: await job.fn(trx) });
         });
       } catch {
-        // Nothing of the group was stored: each transaction again on its own, with its own answer.
-        await Promise.all(jobs.map((job) => kysely.transaction().execute(job.fn).then(job.resolve, job.reject)));
+        // Nothing of the group was stored: each transaction again on its own, with its own answer —
+        // one after another (run side by side they could deadlock with each other again), and once
+        // more if PostgreSQL picked it as a deadlock or serialization victim.
+        for (const job of jobs) await runAlone(job);
         return;
       }
       outcomes.forEach((o, i) => jobs[i]!.resolve(o.value));
