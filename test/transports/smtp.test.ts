@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SmtpTransport } from '../../src/adapters/transports/smtp.ts';
+import { RouteConfigurationError } from '../../src/adapters/transports/types.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-servers.ts';
 
 const raw = Buffer.from('From: reception@hotel-example.com\r\nTo: guest@example.net\r\nSubject: Hallo\r\nMessage-ID: <s1@rebound.example.com>\r\n\r\nHallo\r\n');
@@ -35,5 +36,21 @@ describe('the generic SMTP transport', () => {
     await transport.close();
     assert.equal(result.recipients[0]!.result, 'accepted');
     assert.equal(result.remoteId, '4XyZ12');
+  });
+
+  it('a server that wants AUTH from a route without credentials (530 at MAIL FROM) is the route misconfigured, not a bounce', async () => {
+    for (const pool of [undefined, 2]) {
+      const transport = new SmtpTransport({ host: '127.0.0.1', port: server.port, security: 'none', pool });
+      await assert.rejects(
+        transport.send({ envelopeFrom: 'bounces+x-0123456789abcdef@notifications.example.com', envelopeTo: ['guest@example.net'], raw, messageId: '<s1@rebound.example.com>', reference: 's1' }),
+        (e: unknown) => {
+          assert.ok(e instanceof RouteConfigurationError, String(e));
+          assert.match(e.message, /requires authentication/);
+          assert.match(e.detail ?? '', /^530 .*authentication required/i);
+          return true;
+        },
+      );
+      await transport.close();
+    }
   });
 });

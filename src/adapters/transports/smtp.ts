@@ -104,6 +104,10 @@ export class SmtpTransport implements Transport {
         // Wrong credentials are the route's fault, not the guest's: defer and shout, never bounce the guest.
         throw new RouteConfigurationError(`SMTP authentication failed at ${remoteMta}`, err.response ?? err.message);
       }
+      if (err.responseCode === 530 || (err.command === 'MAIL FROM' && /authenticat/i.test(err.response ?? ''))) {
+        // "530 5.7.0 Authentication required" (RFC 4954 §6): the route lacks credentials — not the guest's fault either.
+        throw new RouteConfigurationError(`SMTP server ${remoteMta} requires authentication, and the route has no credentials it accepts`, err.response ?? err.message);
+      }
       if (err.code === 'EENVELOPE' && err.rejectedErrors?.length) {
         const recipients = mail.envelopeTo.map((address) => {
           const rejection = err.rejectedErrors!.find((r) => (r.recipient ?? '').toLowerCase() === address.toLowerCase());
