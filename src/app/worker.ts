@@ -27,6 +27,8 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
   let timer: NodeJS.Timeout | null = null;
   let wakeUp: (() => void) | null = null;
   let loopDone: Promise<void> = Promise.resolve();
+  /** Lanes of earlier passes still delivering (sends on a slow next hop). */
+  const inFlight = new Set<Promise<void>>();
 
   // At most `concurrency` sends at once (the relay pool has as many connections), but four times as
   // many lanes: while recipients' outcomes are being written (each waits for a group commit) or the
@@ -51,9 +53,15 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
    * claimed in batches, and the next batch is claimed while the last recipients of the current one
    * are still being sent, so the lanes never wait for the slowest send of a batch. A pass takes at
    * most MAX_CLAIMS_PER_PASS batches, so notifications and webhooks get their turn under any load.
+   * The loop's passes end once every claimed recipient is taken up by a lane: a send stuck on a slow
+   * next hop (up to the socket timeout) finishes in the background instead of holding up the next
+   * claims and the hotels' notifications. `runOnce` waits for every delivery.
    */
-  async function pass(): Promise<number> {
+  async function pass(waitForAll = true): Promise<number> {
     let done = 0;
+    let taken = 0;
+    let signalDrained: () => void = () => {};
+    const drained = new Promise<void>((resolve) => { signalDrained = resolve; });
     const queue: ClaimedRecipient[] = [];
     let claims = 0;
     let exhausted = false;
@@ -84,8 +92,11 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
         const r = queue.shift();
         if (!r) {
           if (refilling) { await refilling.catch(() => {}); continue; }
+          signalDrained();
           break;
         }
+        taken++;
+        if (queue.length === 0 && exhausted && !refilling) signalDrained();
         try {
           await deliverRecipient(ctx, r, gate);
         } catch (e) {
@@ -95,7 +106,15 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
         done++;
       }
     });
-    await Promise.all(lanes);
+    const lanesDone = Promise.all(lanes).then(() => {});
+    if (waitForAll) {
+      await lanesDone;
+    } else {
+      await Promise.race([lanesDone, drained]);
+      inFlight.add(lanesDone);
+      void lanesDone.finally(() => inFlight.delete(lanesDone));
+      done = taken; // what this pass set going counts as work: the loop goes on without waiting
+    }
     done += await sendDueNotifications(ctx);
     done += await dispatchDueWebhooks(ctx);
     return done;
@@ -105,7 +124,7 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
     while (running) {
       let worked = 0;
       try {
-        worked = await pass();
+        worked = await pass(false);
       } catch (e) {
         ctx.log.error({ err: (e as Error).message }, 'worker pass failed');
       }
@@ -131,7 +150,9 @@ export function startWorker(ctx: AppContext, opts: { concurrency?: number; batch
       stopped = true;
       wakeUp?.();
       await loopDone;
+      // Deliveries a pass left running (a slow next hop) are finished and recorded before the exit.
+      await Promise.all(inFlight);
     },
-    runOnce: pass,
+    runOnce: () => pass(true),
   };
 }

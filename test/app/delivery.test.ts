@@ -2,6 +2,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import { startRebound, ADMIN, eventually, type TestInstance } from '../helpers/rebound.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -97,5 +98,37 @@ describe('delivery through the relay', () => {
     const warned = rebound.logs.filter((l) => /next hop not reachable/.test(l));
     assert.ok(warned.length >= 1, 'a warning in the log');
     assert.ok(warned.every((l) => JSON.parse(l).level === 40 && !l.includes('g@example.net')));
+  });
+
+  it('keeps delivering while one send hangs at the relay (no reply after DATA)', async () => {
+    const received: string[] = [];
+    let release: (() => void) | null = null;
+    const server = new SMTPServer({
+      logger: false, disableReverseLookup: true, disabledCommands: ['STARTTLS', 'AUTH'], authOptional: true,
+      onData(stream, session, cb) {
+        stream.resume();
+        stream.on('end', () => {
+          const to = session.envelope.rcptTo[0]!.address;
+          if (to === 'slow@example.net') { release = () => cb(); return; } // the relay never answers this one
+          received.push(to);
+          cb();
+        });
+      },
+    });
+    server.on('error', () => {});
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const rebound = await startRebound({ env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${(server.server.address() as { port: number }).port}` } });
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    try {
+      const t = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel', notificationEmail: HOTEL } });
+      const slow = await rebound.api('POST', '/v1/messages', { token: t.body.apiKey, body: { to: 'slow@example.net', subject: 's', text: 'x' } });
+      await eventually(async () => release !== null, 10_000, 'the slow send to hang');
+      for (const to of ['next-1@example.net', 'next-2@example.net']) await rebound.api('POST', '/v1/messages', { token: t.body.apiKey, body: { to, subject: 's', text: 'x' } });
+      await eventually(async () => received.length === 2, 5_000, 'the next messages while the first still hangs');
+      assert.equal((await rebound.api('GET', `/v1/messages/${slow.body.id}`, { token: t.body.apiKey })).body.status, 'queued');
+    } finally {
+      (release as (() => void) | null)?.();
+      await rebound.destroy();
+    }
   });
 });
