@@ -50,7 +50,8 @@ export const SendMessageSchema = z.object({
   attachments: z.array(z.object({
     filename: z.string().min(1).max(255).refine((s) => !/[\r\n\\/]/.test(s), 'must be a plain file name'),
     content: Base64,
-    contentType: z.string().max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf').optional(),
+    contentType: z.string().max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf')
+      .refine((t) => !/^multipart\//i.test(t), 'must be the type of one file (a multipart type needs parts of its own)').optional(),
   }).strict()).max(20).optional(),
 }).strict().refine((m) => m.text !== undefined || m.html !== undefined, { message: 'text or html is required', path: ['text'] });
 

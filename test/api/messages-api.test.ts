@@ -51,6 +51,7 @@ for (const db of await databaseKinds()) {
       ['neither text nor html', { to: 'a@example.com', subject: 's' }, 'text'],
       ['a subject with a line break (header injection)', { to: 'a@example.com', subject: 'a\r\nBcc: victim@example.com', text: 't' }, 'subject'],
       ['an attachment that is not base64', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: 'a.pdf', content: '%%%' }] }, 'attachments.0.content'],
+      ['a multipart type for one attachment (would break the MIME structure)', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: 'a.eml', content: 'QUJD', contentType: 'multipart/mixed' }] }, 'attachments.0.contentType'],
       ['base64 with padding in the middle (would be silently truncated)', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: 'a.pdf', content: 'QU=JD=Q==' }] }, 'attachments.0.content'],
       ['base64 of an impossible length', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: 'a.pdf', content: 'A' }] }, 'attachments.0.content'],
       ['51 recipients', { to: Array.from({ length: 51 }, (_, i) => `g${i}@example.com`), subject: 's', text: 't' }, 'to'],
