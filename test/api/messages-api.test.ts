@@ -73,7 +73,7 @@ for (const db of await databaseKinds()) {
       for (let i = 0; i < pdf.length; i++) pdf[i] = (i * 31 + (i >> 9)) & 0xff;
       // A hotel of its own: the listing test below counts this hotel's messages.
       const own = (await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel Gross', notificationEmail: 'info@gross.example.com' } })).body.apiKey;
-      const r = await rebound.api('POST', '/v1/messages', { token: own, body: { to: 'big@example.net', subject: 'Rechnung', text: 'Anbei.', attachments: [{ filename: 'rechnung.pdf', content: pdf.toString('base64'), contentType: 'application/pdf' }] } });
+      const r = await rebound.api('POST', '/v1/messages', { token: own, body: { to: 'big@example.net', subject: 'Rechnung', text: 'Anbei.', attachments: [{ filename: 'scan-6mb.pdf', content: pdf.toString('base64'), contentType: 'application/pdf' }] } });
       assert.equal(r.status, 202, JSON.stringify(r.body));
       const mail = await eventually(async () => sink.mails.find((m) => m.to.includes('big@example.net')) ?? null, 20_000, 'the large message at the sink');
       const { simpleParser } = await import('mailparser');
