@@ -172,7 +172,9 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
   const messageIdHeader = `<${id}@${ctx.config.notificationsDomain}>`;
   const raw = await composeMessage(ctx, tenant, input, messageIdHeader, now);
   if (raw.length > ctx.config.maxMessageBytes) {
-    throw new ReboundError('REBOUND_ERR_REQUEST_TOO_LARGE', `The message is ${raw.length} bytes; the limit is ${ctx.config.maxMessageBytes}.`, 'attachments');
+    // Name what made it large: the attachments if there are any, else the body.
+    const field = input.attachments?.length ? 'attachments' : input.html !== undefined ? 'html' : 'text';
+    throw new ReboundError('REBOUND_ERR_REQUEST_TOO_LARGE', `The message is ${raw.length} bytes; the limit is ${ctx.config.maxMessageBytes}.`, field);
   }
   const from = fromHeaderFor(ctx, tenant);
   const at = iso(now);

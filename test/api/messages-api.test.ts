@@ -153,3 +153,25 @@ for (const db of await databaseKinds()) {
     });
   });
 }
+
+describe('a message over REBOUND_MAX_MESSAGE_BYTES', () => {
+  it('is refused with 413 naming what made it large', async () => {
+    const rebound = await startRebound({ env: { REBOUND_MAX_MESSAGE_BYTES: '4096' } });
+    try {
+      const key = (await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel Klein', notificationEmail: 'info@klein.example.com' } })).body.apiKey;
+      const html = `<p>${'Grüße aus dem Allgäu – '.repeat(200)}</p>`;
+      const cases: [unknown, string][] = [
+        [{ to: 'g@example.net', subject: 's', html }, 'html'],
+        [{ to: 'g@example.net', subject: 's', text: 'Grüße '.repeat(1000) }, 'text'],
+        [{ to: 'g@example.net', subject: 's', text: 'x', attachments: [{ filename: 'a.pdf', content: Buffer.alloc(5000, 7).toString('base64') }] }, 'attachments'],
+      ];
+      for (const [body, field] of cases) {
+        const r = await rebound.api('POST', '/v1/messages', { token: key, body });
+        assert.equal(r.status, 413, JSON.stringify(r.body));
+        assert.equal(r.body.error.field, field);
+      }
+    } finally {
+      await rebound.destroy();
+    }
+  });
+});
