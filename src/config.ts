@@ -48,6 +48,8 @@ export interface Config {
   workerConcurrency: number;
   /** Threads that compose MIME messages for the API (0 = on the event loop). */
   composeThreads: number;
+  /** SIGTERM: how long in-flight sends may take before their connections are cut (0 = no limit). */
+  drainMs: number;
   /** How long a worker owns a claimed recipient or notification; renewed while a send is still running. */
   leaseMs: number;
   /** Bearer token required by GET /metrics; null = open (bind the HTTP port to a private network). */
@@ -244,6 +246,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     imapPollSeconds: int(env, 'REBOUND_IMAP_POLL_SECONDS', 120, 5, 86_400),
     workerConcurrency: int(env, 'REBOUND_WORKER_CONCURRENCY', 8, 1, 256),
     composeThreads: int(env, 'REBOUND_COMPOSE_THREADS', 1, 0, 16),
+    drainMs: int(env, 'REBOUND_DRAIN_SECONDS', 25, 0, 3600) * 1000,
     leaseMs: int(env, 'REBOUND_LEASE_SECONDS', 300, 2, 86_400) * 1000,
     metricsToken: env.REBOUND_METRICS_TOKEN?.trim() || null,
     logLevel,

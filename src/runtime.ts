@@ -115,7 +115,20 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
       await smtp?.close();
       await retention?.stop();
       await imap?.stop();
-      await worker?.stop();
+      if (worker) {
+        // Sends in flight are finished and recorded — within REBOUND_DRAIN_SECONDS (orchestrators give
+        // a grace period, then SIGKILL). Past it, connections still sending are cut: those sends fail
+        // as network errors and their recipients are retried later (same Message-ID), never lost.
+        const drained = worker.stop();
+        let timer: NodeJS.Timeout | undefined;
+        const late = ctx.config.drainMs > 0 ? new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), ctx.config.drainMs); }) : null;
+        if (late && await Promise.race([drained, late]) === 'late') {
+          ctx.log.warn({ drainSeconds: ctx.config.drainMs / 1000 }, 'drain deadline reached: cutting connections still sending; those recipients will be retried');
+          await ctx.routes.close();
+        }
+        clearTimeout(timer);
+        await drained;
+      }
       // The operations port answers (readyz: stopping) until the drain is over.
       await ops?.close();
       await ctx.routes.close();

@@ -117,8 +117,9 @@ describe('delivery through the relay', () => {
     });
     server.on('error', () => {});
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const rebound = await startRebound({ env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${(server.server.address() as { port: number }).port}` } });
+    const rebound = await startRebound({ env: { REBOUND_RELAY_URL: `smtp://127.0.0.1:${(server.server.address() as { port: number }).port}`, REBOUND_DRAIN_SECONDS: '1' } });
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    let restarted: TestInstance | null = null;
     try {
       const t = await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel', notificationEmail: HOTEL } });
       const slow = await rebound.api('POST', '/v1/messages', { token: t.body.apiKey, body: { to: 'slow@example.net', subject: 's', text: 'x' } });
@@ -126,9 +127,16 @@ describe('delivery through the relay', () => {
       for (const to of ['next-1@example.net', 'next-2@example.net']) await rebound.api('POST', '/v1/messages', { token: t.body.apiKey, body: { to, subject: 's', text: 'x' } });
       await eventually(async () => received.length === 2, 5_000, 'the next messages while the first still hangs');
       assert.equal((await rebound.api('GET', `/v1/messages/${slow.body.id}`, { token: t.body.apiKey })).body.status, 'queued');
+      // SIGTERM while it still hangs: after REBOUND_DRAIN_SECONDS the connection is cut, the attempt
+      // recorded as deferred (retried later), and the process stops — not after the socket timeout.
+      const t0 = Date.now();
+      restarted = await rebound.restart();
+      assert.ok(Date.now() - t0 < 10_000, `stopped after ${Date.now() - t0} ms`);
+      const after = (await restarted.api('GET', `/v1/messages/${slow.body.id}`, { token: t.body.apiKey })).body;
+      assert.equal(after.status, 'deferred');
     } finally {
       (release as (() => void) | null)?.();
-      await rebound.destroy();
+      await (restarted ?? rebound).destroy();
     }
   });
 });

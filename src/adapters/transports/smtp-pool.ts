@@ -38,6 +38,8 @@ interface Session {
   freed: boolean;
   /** A send is running on it: its callback, not the connection's events, decides what happens next. */
   sending: boolean;
+  /** Fails the running send (the pool is closing past a shutdown's deadline). */
+  abort: ((err: Error) => void) | null;
 }
 
 type Waiter = (s: Session | null) => void;
@@ -46,6 +48,8 @@ const TRANSIENT = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT']);
 
 export class SmtpPool {
   private readonly idle: Session[] = [];
+  /** Every open session, idle or sending. */
+  private readonly sessions = new Set<Session>();
   private readonly waiters: Waiter[] = [];
   /** Sessions open or opening (idle + busy). */
   private open = 0;
@@ -61,16 +65,19 @@ export class SmtpPool {
       try {
         session.sending = true;
         const info = await new Promise<SmtpSendInfo>((resolve, reject) => {
+          session.abort = reject;
           // A fresh envelope per attempt: SMTPConnection keeps its per-recipient state on the object.
           session.conn.send({ from: envelope.from, to: [...envelope.to] }, body, (err, info) => (err ? reject(err) : resolve(info as SmtpSendInfo)));
         });
         session.sending = false;
+        session.abort = null;
         session.messages++;
         this.release(session);
         return info;
       } catch (e) {
         const err = e as Error & { code?: string; responseCode?: number };
         session.sending = false;
+        session.abort = null;
         session.messages++;
         if (reused && attempt === 1 && !body.readableDidRead && (err.responseCode === 421 || TRANSIENT.has(err.code ?? ''))) {
           // The server had ended this idle session: nothing of the message went out, try a fresh one.
@@ -89,10 +96,20 @@ export class SmtpPool {
     }
   }
 
+  /**
+   * Idle sessions say QUIT. Sessions still sending (only when a shutdown's drain deadline has passed)
+   * are cut: their sends fail as network errors, so those recipients are retried, never lost.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const s of this.idle.splice(0)) this.discard(s, true);
     for (const w of this.waiters.splice(0)) w(null);
+    for (const s of [...this.sessions]) {
+      if (!s.sending) continue;
+      // nodemailer's close() drops the send's callback: fail the send here, then cut the connection.
+      s.abort?.(Object.assign(new Error('Connection closed: the process is shutting down'), { code: 'ECONNECTION' }));
+      s.conn.close();
+    }
   }
 
   private acquire(): Promise<Session> {
@@ -112,7 +129,8 @@ export class SmtpPool {
   private connect(): Promise<Session> {
     this.open++;
     const conn = new SMTPConnection(this.options.connection);
-    const session: Session = { conn, messages: 0, dead: false, idleTimer: null, freed: false, sending: false };
+    const session: Session = { conn, messages: 0, dead: false, idleTimer: null, freed: false, sending: false, abort: null };
+    this.sessions.add(session);
     return new Promise<Session>((resolve, reject) => {
       let settled = false;
       const fail = (err: Error) => {
@@ -184,6 +202,7 @@ export class SmtpPool {
     }
     if (session.freed) return;
     session.freed = true;
+    this.sessions.delete(session);
     this.open--;
     const waiter = this.waiters.shift();
     if (waiter) waiter(null);
