@@ -48,11 +48,9 @@ const TRANSIENT = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT']);
 
 export class SmtpPool {
   private readonly idle: Session[] = [];
-  /** Every open session, idle or sending. */
+  /** Every session open or opening, idle or sending (at most `max`). */
   private readonly sessions = new Set<Session>();
   private readonly waiters: Waiter[] = [];
-  /** Sessions open or opening (idle + busy). */
-  private open = 0;
   private closed = false;
 
   constructor(private readonly options: SmtpPoolOptions) {}
@@ -120,14 +118,13 @@ export class SmtpPool {
       s.idleTimer = null;
       return Promise.resolve(s);
     }
-    if (this.open < this.options.max) return this.connect();
+    if (this.sessions.size < this.options.max) return this.connect();
     return new Promise<Session | null>((resolve) => this.waiters.push(resolve))
       .then((handed) => handed ?? this.acquire());
   }
 
   /** Opens a session (greeting, EHLO, STARTTLS as configured, AUTH when the server offers it). */
   private connect(): Promise<Session> {
-    this.open++;
     const conn = new SMTPConnection(this.options.connection);
     const session: Session = { conn, messages: 0, dead: false, idleTimer: null, freed: false, sending: false, abort: null };
     this.sessions.add(session);
@@ -175,20 +172,16 @@ export class SmtpPool {
       waiter(session);
       return;
     }
-    session.idleTimer = setTimeout(() => {
-      const i = this.idle.indexOf(session);
-      if (i >= 0) this.idle.splice(i, 1);
-      this.discard(session, true);
-    }, this.options.idleMs ?? 10_000);
+    session.idleTimer = setTimeout(() => this.forget(session, true), this.options.idleMs ?? 10_000);
     session.idleTimer.unref();
     this.idle.push(session);
   }
 
-  /** A session that ended while not sending: out of the idle list (if there) and its place freed. */
-  private forget(session: Session): void {
+  /** A session out of the idle list (if there) and its place freed: it ended, or idled too long (QUIT). */
+  private forget(session: Session, quit = false): void {
     const i = this.idle.indexOf(session);
     if (i >= 0) this.idle.splice(i, 1);
-    this.discard(session);
+    this.discard(session, quit);
   }
 
   /** Closes a session (QUIT if it is healthy) and frees its slot for a waiting sender. */
@@ -203,7 +196,6 @@ export class SmtpPool {
     if (session.freed) return;
     session.freed = true;
     this.sessions.delete(session);
-    this.open--;
     const waiter = this.waiters.shift();
     if (waiter) waiter(null);
   }
