@@ -58,6 +58,13 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** Listens and answers the port actually bound (port 0 picks a free one). */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}
+
 /** Starts the parts of Rebound this process runs. */
 export async function start(ctx: AppContext, role: Role = 'all', opts: { workerConcurrency?: number } = {}): Promise<Running> {
   let http: FastifyInstance | null = null;
@@ -79,17 +86,13 @@ export async function start(ctx: AppContext, role: Role = 'all', opts: { workerC
     if (role === 'all' || role === 'api') {
       listeners.http = false;
       http = await buildHttpServer(ctx);
-      await http.listen({ host: ctx.config.httpHost, port: ctx.config.httpPort });
-      const addr = http.server.address();
-      httpPort = typeof addr === 'object' && addr ? addr.port : ctx.config.httpPort;
+      httpPort = await listen(http, ctx.config.httpHost, ctx.config.httpPort);
       listeners.http = true;
     }
     if (role !== 'all' && role !== 'api' && ctx.config.opsPort !== null) {
       // A process without the API can still be probed and scraped: the operations routes only.
       ops = await buildHttpServer(ctx, { routes: OPS_ROUTES });
-      await ops.listen({ host: ctx.config.httpHost, port: ctx.config.opsPort });
-      const addr = ops.server.address();
-      opsPort = typeof addr === 'object' && addr ? addr.port : ctx.config.opsPort;
+      opsPort = await listen(ops, ctx.config.httpHost, ctx.config.opsPort);
     }
   } catch (e) {
     await ops?.close().catch(() => {});

@@ -70,11 +70,11 @@ interface MessageForDelivery {
   t_route_json: string; t_settings_json: string; t_api_key_prefix: string; t_created_at: string; t_updated_at: string;
 }
 
-/** One delivery attempt for one recipient, through the tenant's route, recorded as one outcome. */
 /** Runs a send when a sending slot is free (the worker's concurrency bounds sends, not bookkeeping). */
 export type SendGate = <T>(send: () => Promise<T>) => Promise<T>;
 const ungated: SendGate = (send) => send();
 
+/** One delivery attempt for one recipient, through the tenant's route, recorded as one outcome. */
 export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gate: SendGate = ungated): Promise<void> {
   let lease = r.lease_until;
   const now = ctx.now();

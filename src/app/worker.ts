@@ -1,12 +1,12 @@
 import type { AppContext } from './context.ts';
 import { claimDueRecipients, deliverRecipient, type ClaimedRecipient, type SendGate } from './deliver.ts';
+import { sendDueNotifications } from './notify-hotel.ts';
+import { dispatchDueWebhooks } from './deliver-webhooks.ts';
 
 /** Batches one pass claims at most before it turns to notifications and webhooks. */
 const MAX_CLAIMS_PER_PASS = 8;
 /** Delivery lanes per sending slot (see the gate below). */
 const LANES_PER_SLOT = 4;
-import { sendDueNotifications } from './notify-hotel.ts';
-import { dispatchDueWebhooks } from './deliver-webhooks.ts';
 
 export interface Worker {
   /** Wakes the loop now instead of at the next poll. */
