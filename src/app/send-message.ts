@@ -6,7 +6,7 @@ import type { TenantRecord } from './tenants.ts';
 import { newId } from '../domain/ids.ts';
 import { summarise, type Status } from '../domain/status.ts';
 import { ReboundError } from '../errors.ts';
-import { activeSuppressions } from './suppressions.ts';
+import { activeSuppressions, suppressionKey, type SuppressionRecord } from './suppressions.ts';
 import { enqueueWebhooks } from './webhook-outbox.ts';
 
 const Address = z.union([
@@ -101,30 +101,44 @@ export async function composeMessage(ctx: AppContext, tenant: TenantRecord, inpu
   });
 }
 
-const INSERT_MESSAGE_SQL = `insert into messages
-  (id, tenant_id, message_id_header, idempotency_key, request_hash, subject, from_header, reference, metadata_json, route_kind, status, created_at, updated_at, content_deleted_at)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)`;
-const INSERT_CONTENT_SQL = 'insert into message_contents (message_id, raw) values (?, ?)';
-const INSERT_RECIPIENT_SQL = `insert into recipients
-  (id, message_id, tenant_id, address, kind, status, attempts, next_attempt_at, lease_until, first_attempt_at, envelope_from, reply_code, status_code, reason, diagnostic, remote_mta, updated_at)
-  values (?, ?, ?, ?, ?, ?, 0, ?, null, null, null, null, null, ?, ?, null, ?)`;
-const INSERT_ACCEPTED_EVENT_SQL = `insert into events
-  (id, tenant_id, message_id, recipient_id, type, at, source, status_code, reply_code, reason, diagnostic, remote_mta, inbound_id, details_json, dedupe_key, hard_bounce)
-  values (?, ?, ?, null, 'accepted', ?, 'api', null, null, null, null, null, null, '{}', null, null)`;
+// Each insert as its column list and its row of values, so that the PostgreSQL statement below is built
+// from the same texts as the plain inserts.
+const MESSAGE_COLUMNS = `messages
+  (id, tenant_id, message_id_header, idempotency_key, request_hash, subject, from_header, reference, metadata_json, route_kind, status, created_at, updated_at, content_deleted_at)`;
+const MESSAGE_ROW = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null';
+const CONTENT_COLUMNS = 'message_contents (message_id, raw)';
+const CONTENT_ROW = '?, ?';
+const RECIPIENT_COLUMNS = `recipients
+  (id, message_id, tenant_id, address, kind, status, attempts, next_attempt_at, lease_until, first_attempt_at, envelope_from, reply_code, status_code, reason, diagnostic, remote_mta, updated_at)`;
+const RECIPIENT_ROW = '?, ?, ?, ?, ?, ?, 0, ?, null, null, null, null, null, ?, ?, null, ?';
+const ACCEPTED_EVENT_COLUMNS = `events
+  (id, tenant_id, message_id, recipient_id, type, at, source, status_code, reply_code, reason, diagnostic, remote_mta, inbound_id, details_json, dedupe_key, hard_bounce)`;
+const ACCEPTED_EVENT_ROW = "?, ?, ?, null, 'accepted', ?, 'api', null, null, null, null, null, null, '{}', null, null";
+
+const INSERT_MESSAGE_SQL = `insert into ${MESSAGE_COLUMNS} values (${MESSAGE_ROW})`;
+const INSERT_CONTENT_SQL = `insert into ${CONTENT_COLUMNS} values (${CONTENT_ROW})`;
+const INSERT_RECIPIENT_SQL = `insert into ${RECIPIENT_COLUMNS} values (${RECIPIENT_ROW})`;
+const INSERT_ACCEPTED_EVENT_SQL = `insert into ${ACCEPTED_EVENT_COLUMNS} values (${ACCEPTED_EVENT_ROW})`;
 
 const acceptSql = new Map<number, string>();
-/** PostgreSQL: message, content, `n` recipients and the accepted event as one statement (data-modifying CTEs). */
+/**
+ * PostgreSQL: the message, its content, its `n` recipients and the accepted event as one statement
+ * (data-modifying CTEs; the foreign keys are checked at its end) — written only if none of the
+ * addresses is on the hotel's suppression list, read in the same snapshot. It answers `written` 1 or
+ * 0; at 0 nothing was stored and the caller takes the path that records the suppressed recipients.
+ * The rows are `select`ed rather than `values`d where a column is not text: a parameter or NULL in a
+ * VALUES list is typed text, in a SELECT list it takes the column's type.
+ */
 function acceptSqlForPostgres(n: number): string {
   let text = acceptSql.get(n);
   if (!text) {
-    const valuesOf = (insert: string) => insert.slice(insert.indexOf('values') + 'values'.length).trim();
-    const recipientTuple = valuesOf(INSERT_RECIPIENT_SQL);
-    const recipientHead = INSERT_RECIPIENT_SQL.slice(0, INSERT_RECIPIENT_SQL.indexOf('values'));
-    text = `with m as (${INSERT_MESSAGE_SQL}),
-  c as (${INSERT_CONTENT_SQL}),
-  r as (${recipientHead} values ${Array.from({ length: n }, () => recipientTuple).join(', ')}),
-  e as (${INSERT_ACCEPTED_EVENT_SQL})
-  select 1 as done`;
+    text = `with ok as (select 1 as free where not exists (select 1 from suppressions
+      where tenant_id = ? and address in (${Array.from({ length: n }, () => '?').join(', ')}) and removed_at is null)),
+  m as (insert into ${MESSAGE_COLUMNS} select ${MESSAGE_ROW} from ok),
+  c as (insert into ${CONTENT_COLUMNS} select ${CONTENT_ROW} from ok),
+  r as (insert into ${RECIPIENT_COLUMNS} select v.* from ok, (values ${Array.from({ length: n }, () => `(${RECIPIENT_ROW})`).join(', ')}) v),
+  e as (insert into ${ACCEPTED_EVENT_COLUMNS} select ${ACCEPTED_EVENT_ROW} from ok)
+  select count(*) as written from ok`;
     acceptSql.set(n, text);
   }
   return text;
@@ -182,34 +196,40 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
   let status: Status = 'queued';
   try {
     const db = ctx.db;
-    status = await db.write(async (trx) => {
-      // Read in the same transaction as the insert: an address suppressed a moment ago is not attempted.
-      const suppressions = await activeSuppressions(trx, tenant.id, unique.map((r) => r.email), db);
-      const rows = unique.map((r) => {
-        const suppression = suppressions.get(r.email.toLowerCase()) ?? null;
-        return { id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression };
-      });
-      // Plain SQL (prepared once): this runs for every message the API accepts.
-      const messageValues = [
+    // Plain SQL (prepared once): this runs for every message the API accepts.
+    const valuesFor = (rows: { id: string; address: string; kind: string; suppression: SuppressionRecord | null }[]) => ({
+      message: [
         id, tenant.id, messageIdHeader, idempotencyKey, hash, input.subject, `${from.name} <${from.address}>`,
         input.reference ?? null, JSON.stringify(input.metadata ?? {}), tenant.route.type,
         summarise(rows.map((r) => (r.suppression ? 'suppressed' : 'queued'))), at, at,
-      ];
+      ],
       // A suppressed recipient is never due: the worker does not attempt it.
-      const recipientValues = rows.map((r) => [
+      recipients: rows.map((r) => [
         r.id, id, tenant.id, r.address, r.kind, r.suppression ? 'suppressed' : 'queued', r.suppression ? null : at,
         r.suppression?.reason ?? null, r.suppression?.diagnostic ?? null, at,
-      ]);
-      const eventValues = [newId('evt', now.getTime()), tenant.id, id, at];
+      ]),
+      event: [newId('evt', now.getTime()), tenant.id, id, at],
+    });
+    status = await db.write(async (trx) => {
       if (db.dialect === 'postgres') {
-        // One statement (one round trip) for the four inserts; the foreign keys are checked at its end.
-        await db.query(trx, acceptSqlForPostgres(rows.length), [...messageValues, id, raw, ...recipientValues.flat(), ...eventValues]);
-      } else {
-        await db.query(trx, INSERT_MESSAGE_SQL, messageValues);
-        await db.query(trx, INSERT_CONTENT_SQL, [id, raw]);
-        for (const values of recipientValues) await db.query(trx, INSERT_RECIPIENT_SQL, values);
-        await db.query(trx, INSERT_ACCEPTED_EVENT_SQL, eventValues);
+        // The common case in one round trip: no address suppressed, everything written by one statement.
+        const rows = unique.map((r) => ({ id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression: null }));
+        const v = valuesFor(rows);
+        const { rows: [written] } = await db.query<{ written: number | string }>(trx, acceptSqlForPostgres(rows.length),
+          [tenant.id, ...rows.map((r) => suppressionKey(r.address)), ...v.message, id, raw, ...v.recipients.flat(), ...v.event]);
+        if (Number(written?.written) === 1) return 'queued';
       }
+      // Read in the same transaction as the insert: an address suppressed a moment ago is not attempted.
+      const suppressions = await activeSuppressions(trx, tenant.id, unique.map((r) => r.email), db);
+      const rows = unique.map((r) => {
+        const suppression = suppressions.get(suppressionKey(r.email)) ?? null;
+        return { id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression };
+      });
+      const v = valuesFor(rows);
+      await db.query(trx, INSERT_MESSAGE_SQL, v.message);
+      await db.query(trx, INSERT_CONTENT_SQL, [id, raw]);
+      for (const values of v.recipients) await db.query(trx, INSERT_RECIPIENT_SQL, values);
+      await db.query(trx, INSERT_ACCEPTED_EVENT_SQL, v.event);
       for (const r of rows) {
         if (!r.suppression) continue;
         const eventId = newId('evt', now.getTime());

@@ -34,7 +34,9 @@ export interface SuppressionRecord {
   createdAt: string;
 }
 
-const normalise = (address: string) => address.trim().toLowerCase();
+/** The form an address is kept in on the list (and looked up by). */
+export const suppressionKey = (address: string) => address.trim().toLowerCase();
+const normalise = suppressionKey;
 
 function toRecord(row: Database['suppressions']): SuppressionRecord {
   return {

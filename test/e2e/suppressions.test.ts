@@ -79,6 +79,18 @@ for (const db of await databaseKinds()) {
       assert.equal(m.status, 'suppressed', 'ok was sent, gone suppressed: the message reports the problem');
     });
 
+    it('finds the address on the list whatever its case, also as the only recipient', async () => {
+      const attemptsBefore = relay.mails.length;
+      const accepted = await send(alpenblick, GONE.toUpperCase());
+      assert.equal(accepted.status, 'suppressed');
+      const m = (await rebound.api('GET', `/v1/messages/${accepted.id}`, { token: alpenblick })).body;
+      assert.equal(m.recipients.length, 1);
+      assert.equal(m.recipients[0].status, 'suppressed');
+      assert.deepEqual(m.events.map((e: any) => e.type).sort(), ['accepted', 'suppressed']);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(relay.mails.length, attemptsBefore, 'never handed to the relay');
+    });
+
     it('leaves another hotel unaffected', async () => {
       assert.deepEqual(await suppressed(gasthof), []);
       const { id } = await send(gasthof, GONE);
