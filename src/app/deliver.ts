@@ -19,6 +19,10 @@ export interface ClaimedRecipient {
   attempts: number;
   first_attempt_at: string | null;
   lease_until: string | null;
+  /** PostgreSQL: the message, read by the claim itself when its content is small (else read before the send). */
+  message?: MessageForDelivery;
+  /** PostgreSQL: how many recipients the message has (1 lets the outcome try its one-statement path). */
+  siblings?: number;
 }
 
 /**
@@ -34,12 +38,24 @@ export async function claimDueRecipients(ctx: AppContext, limit: number): Promis
   const db = ctx.db;
   // One statement: pick the due rows (oldest first) and lease them. On PostgreSQL the picked rows are
   // locked with FOR UPDATE SKIP LOCKED, so any number of workers share the queue without overlap.
-  const text = db.dialect === 'postgres' ? CLAIM_SQL.replace('limit ?)', 'limit ? for update skip locked)') : CLAIM_SQL;
-  const claimed = await db.write(async (trx) => (await db.query<ClaimedRecipient & { next_attempt_at: string }>(trx, text, [lease, nowIso, nowIso, nowIso, limit])).rows);
-  // The statement's RETURNING order is unspecified: oldest due first, as picked.
-  return claimed.sort((a, b) => (a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : 0))
-    .map(({ next_attempt_at: _, ...r }) => r);
+  if (db.dialect === 'postgres') {
+    const claimed = await db.write(async (trx) => (await db.query<ClaimRowPg>(trx, CLAIM_WITH_MESSAGE_SQL_PG, [lease, nowIso, nowIso, nowIso, limit])).rows);
+    return claimed.sort(oldestDueFirst).map(({ next_attempt_at: _, siblings, m_id, message_id_header, created_at, raw_bytes, raw, t_id, t_name, t_notification_email, t_language, t_sender_json, t_route_json, t_settings_json, t_api_key_prefix, t_created_at, t_updated_at, ...r }) => ({
+      ...r,
+      siblings: Number(siblings),
+      // Content over the inline limit (or a message gone meanwhile) is read before the send, as on SQLite.
+      message: m_id !== null && (raw_bytes === null || raw !== null) ? {
+        id: m_id, message_id_header: message_id_header!, created_at: created_at!, raw,
+        t_id, t_name, t_notification_email, t_language, t_sender_json, t_route_json, t_settings_json, t_api_key_prefix, t_created_at, t_updated_at,
+      } : undefined,
+    }));
+  }
+  const claimed = await db.write(async (trx) => (await db.query<ClaimedRecipient & { next_attempt_at: string }>(trx, CLAIM_SQL, [lease, nowIso, nowIso, nowIso, limit])).rows);
+  return claimed.sort(oldestDueFirst).map(({ next_attempt_at: _, ...r }) => r);
 }
+
+// The statement's RETURNING order is unspecified: oldest due first, as picked.
+const oldestDueFirst = (a: { next_attempt_at: string }, b: { next_attempt_at: string }) => (a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : 0);
 
 // The claim counts the attempt (and dates the first one) for every row it takes: a worker that dies
 // mid-send has still used an attempt, so a message that kills its worker each time is not retried
@@ -64,6 +80,26 @@ const RENEW_LEASE_SQL = 'update recipients set lease_until = ? where id = ? and 
 const RENEW_AND_READ_SQL_PG = `with s as (${RENEW_LEASE_SQL} returning id)
   ${MESSAGE_FOR_DELIVERY_SQL.replace('select m.id,', 'select (select count(*) from s) as renewed, m.id,')}`;
 
+/**
+ * PostgreSQL: the claim and, in the same round trip, what the send needs — the message, its hotel and,
+ * up to INLINE_CONTENT_BYTES, its content (a batch of 50 holds at most 12.5 MiB of content; larger
+ * messages are read one at a time before their send) — and how many recipients the message has.
+ */
+const INLINE_CONTENT_BYTES = 256 * 1024;
+const CLAIM_WITH_MESSAGE_SQL_PG = `with c as (${CLAIM_SQL.replace('limit ?)', 'limit ? for update skip locked)')})
+  select c.*, (select count(*) from recipients o where o.message_id = c.message_id) as siblings,
+    m.id as m_id, m.message_id_header, m.created_at, octet_length(mc.raw) as raw_bytes,
+    case when octet_length(mc.raw) <= ${INLINE_CONTENT_BYTES} then mc.raw end as raw,
+    t.id as t_id, t.name as t_name, t.notification_email as t_notification_email, t.language as t_language,
+    t.sender_json as t_sender_json, t.route_json as t_route_json, t.settings_json as t_settings_json,
+    t.api_key_prefix as t_api_key_prefix, t.created_at as t_created_at, t.updated_at as t_updated_at
+  from c left join messages m on m.id = c.message_id left join message_contents mc on mc.message_id = c.message_id
+    left join tenants t on t.id = m.tenant_id`;
+
+type ClaimRowPg = Omit<ClaimedRecipient, 'message' | 'siblings'> & Omit<MessageForDelivery, 'id' | 'message_id_header' | 'created_at'> & {
+  next_attempt_at: string; siblings: number | string; m_id: string | null; message_id_header: string | null; created_at: string | null; raw_bytes: number | null;
+};
+
 interface MessageForDelivery {
   id: string; message_id_header: string; created_at: string; raw: Buffer | null;
   t_id: string | null; t_name: string; t_notification_email: string; t_language: string; t_sender_json: string;
@@ -86,7 +122,7 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
   // (sends stuck on a slow next hop) is renewed first, conditionally on its value — if another worker
   // took it meanwhile, that worker sends it, not this one.
   if (lease && Date.parse(lease) - now.getTime() > ctx.config.leaseMs / 2) {
-    message = (await ctx.db.query<MessageForDelivery>(ctx.db.kysely, MESSAGE_FOR_DELIVERY_SQL, [r.message_id])).rows[0];
+    message = r.message ?? (await ctx.db.query<MessageForDelivery>(ctx.db.kysely, MESSAGE_FOR_DELIVERY_SQL, [r.message_id])).rows[0];
   } else {
     const renewed = lease ? newLeaseValue(ctx, lease) : null;
     if (ctx.db.dialect === 'postgres') {
@@ -164,7 +200,7 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
     await recordOutcome(ctx, r.id, {
       type: 'sent', source: 'worker', statusCode: outcome.status, replyCode: outcome.replyCode, reason: null,
       diagnostic: outcome.response, remoteMta, details: { remoteId, route: tenant.route.type },
-    }, { expectedLease: lease, envelopeFrom: usedFrom });
+    }, { expectedLease: lease, envelopeFrom: usedFrom, soleRecipient: r.siblings === 1 });
   } else if (outcome.result === 'failed') {
     const c = verdictForReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, command: outcome.command, action: 'failed' });
     countBounce(ctx, c.reason, 'smtp', await recordOutcome(ctx, r.id, {

@@ -66,6 +66,13 @@ export interface RecordOptions {
    * the webhook's signature token here, so the replay guard and the event commit together.
    */
   guard?: (trx: Trx) => Promise<void>;
+  /**
+   * The caller believes the recipient is its message's only one (the worker's claim says so). On
+   * PostgreSQL a `sent` outcome then tries one statement that writes it all only where that still
+   * holds, the lease is still this one and the hotel has no webhook endpoint — the common case in
+   * one round trip; otherwise the outcome is recorded as always.
+   */
+  soleRecipient?: boolean;
 }
 
 type Trx = Transaction<Database>;
@@ -79,6 +86,18 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
   const db = ctx.db;
   return await db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
     await opts.guard?.(trx);
+    if (db.dialect === 'postgres' && opts.soleRecipient && outcome.type === 'sent' && typeof opts.expectedLease === 'string' && !outcome.dedupeKey) {
+      const now = iso(ctx.now());
+      const eventId = newId('evt');
+      const { rows: [sent] } = await db.query<{ written: number | string }>(trx, SENT_SOLE_RECIPIENT_SQL_PG, [
+        opts.envelopeFrom ?? null, outcome.replyCode, outcome.statusCode, outcome.reason, outcome.diagnostic, outcome.remoteMta, now,
+        recipientId, opts.expectedLease,
+        eventId, now, outcome.source, outcome.statusCode, outcome.replyCode, outcome.reason, outcome.diagnostic, outcome.remoteMta,
+        outcome.inboundId ?? null, JSON.stringify(outcome.details ?? {}),
+        now,
+      ]);
+      if (Number(sent?.written) === 1) return { applied: true, duplicate: false, status: 'sent', notificationQueued: false, eventId, suppressed: false, webhooksQueued: 0 };
+    }
     // The recipient with its message's other recipients, whether the hotel has any webhook endpoint,
     // and the message and hotel a notification is made from, in one statement (each saved query is a
     // round trip on PostgreSQL). Plain SQL: this runs for every outcome of every source.
@@ -198,6 +217,25 @@ const INSERT_EVENT_SQL = `insert into events
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (dedupe_key) do nothing`;
 
 const UPDATE_MESSAGE_STATUS_SQL = 'update messages set status = ?, updated_at = ? where id = ?';
+
+/**
+ * PostgreSQL, the worker's `sent` for a message's only recipient: what the general path below writes
+ * in that case (recipient, event, message status; no notification, suppression or webhook), as one
+ * statement, written only while the lease is the worker's, the status one `sent` moves on from, the
+ * recipient still its message's only one and the hotel without webhook endpoints. The recipient's
+ * UPDATE re-checks its row as committed when it has to wait for a concurrent writer.
+ */
+const SENT_SOLE_RECIPIENT_SQL_PG = `with r as (update recipients set status = 'sent', lease_until = null, envelope_from = ?, reply_code = ?, status_code = ?,
+      reason = ?, diagnostic = ?, remote_mta = ?, next_attempt_at = null, updated_at = ?
+    where id = ? and lease_until = ? and status in ('queued', 'deferred')
+      and not exists (select 1 from recipients o where o.message_id = recipients.message_id and o.id <> recipients.id)
+      and not exists (select 1 from webhook_endpoints e where e.tenant_id = recipients.tenant_id and e.disabled_at is null)
+    returning id, tenant_id, message_id),
+  e as (insert into events
+      (id, tenant_id, message_id, recipient_id, type, at, source, status_code, reply_code, reason, diagnostic, remote_mta, inbound_id, details_json, dedupe_key, hard_bounce)
+    select ?, r.tenant_id, r.message_id, r.id, 'sent', ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null from r),
+  m as (update messages set status = 'sent', updated_at = ? where id in (select message_id from r))
+  select count(*) as written from r`;
 
 /** The event's id and its INSERT_EVENT_SQL parameters. */
 function eventRow(row: { id: string; tenant_id: string; message_id: string }, o: Outcome, now: string): [string, unknown[]] {
