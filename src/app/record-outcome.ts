@@ -84,20 +84,30 @@ type Trx = Transaction<Database>;
  */
 export async function recordOutcome(ctx: AppContext, recipientId: string, outcome: Outcome, opts: RecordOptions = {}): Promise<RecordResult> {
   const db = ctx.db;
+  const finish = ({ webhooksQueued, ...r }: RecordResult & { webhooksQueued: number }): RecordResult => {
+    if (r.notificationQueued || webhooksQueued > 0) ctx.wake();
+    // Ids, codes and the reason only: the guest's address and the remote text stay out of the log.
+    if (!r.duplicate) {
+      ctx.log.info({ recipient: recipientId, event: outcome.type, source: outcome.source, status: r.status, applied: r.applied, statusCode: outcome.statusCode, replyCode: outcome.replyCode, reason: outcome.reason, notificationQueued: r.notificationQueued }, 'recipient outcome');
+    }
+    return r;
+  };
+  if (db.dialect === 'postgres' && opts.soleRecipient && outcome.type === 'sent' && typeof opts.expectedLease === 'string' && !outcome.dedupeKey && !opts.guard) {
+    // One statement, atomic and committed by itself (a transaction around it would add BEGIN and
+    // COMMIT round trips); if it declines it has written nothing, and the general path below decides.
+    const now = iso(ctx.now());
+    const eventId = newId('evt');
+    const { rows: [sent] } = await db.query<{ written: number | string }>(db.kysely, SENT_SOLE_RECIPIENT_SQL_PG, [
+      opts.envelopeFrom ?? null, outcome.replyCode, outcome.statusCode, outcome.reason, outcome.diagnostic, outcome.remoteMta, now,
+      recipientId, opts.expectedLease,
+      eventId, now, outcome.source, outcome.statusCode, outcome.replyCode, outcome.reason, outcome.diagnostic, outcome.remoteMta,
+      outcome.inboundId ?? null, JSON.stringify(outcome.details ?? {}),
+      now,
+    ]);
+    if (Number(sent?.written) === 1) return finish({ applied: true, duplicate: false, status: 'sent', notificationQueued: false, eventId, suppressed: false, webhooksQueued: 0 });
+  }
   return await db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
     await opts.guard?.(trx);
-    if (db.dialect === 'postgres' && opts.soleRecipient && outcome.type === 'sent' && typeof opts.expectedLease === 'string' && !outcome.dedupeKey) {
-      const now = iso(ctx.now());
-      const eventId = newId('evt');
-      const { rows: [sent] } = await db.query<{ written: number | string }>(trx, SENT_SOLE_RECIPIENT_SQL_PG, [
-        opts.envelopeFrom ?? null, outcome.replyCode, outcome.statusCode, outcome.reason, outcome.diagnostic, outcome.remoteMta, now,
-        recipientId, opts.expectedLease,
-        eventId, now, outcome.source, outcome.statusCode, outcome.replyCode, outcome.reason, outcome.diagnostic, outcome.remoteMta,
-        outcome.inboundId ?? null, JSON.stringify(outcome.details ?? {}),
-        now,
-      ]);
-      if (Number(sent?.written) === 1) return { applied: true, duplicate: false, status: 'sent', notificationQueued: false, eventId, suppressed: false, webhooksQueued: 0 };
-    }
     // The recipient with its message's other recipients, whether the hotel has any webhook endpoint,
     // and the message and hotel a notification is made from, in one statement (each saved query is a
     // round trip on PostgreSQL). Plain SQL: this runs for every outcome of every source.
@@ -185,14 +195,7 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
       diagnostic: outcome.diagnostic, remoteMta: outcome.remoteMta,
     }) : 0;
     return { applied: Boolean(target), duplicate: false, status: (target ?? current) as Status, notificationQueued, eventId, suppressed, webhooksQueued };
-  }).then(({ webhooksQueued, ...r }) => {
-    if (r.notificationQueued || webhooksQueued > 0) ctx.wake();
-    // Ids, codes and the reason only: the guest's address and the remote text stay out of the log.
-    if (!r.duplicate) {
-      ctx.log.info({ recipient: recipientId, event: outcome.type, source: outcome.source, status: r.status, applied: r.applied, statusCode: outcome.statusCode, replyCode: outcome.replyCode, reason: outcome.reason, notificationQueued: r.notificationQueued }, 'recipient outcome');
-    }
-    return r;
-  });
+  }).then(finish);
 }
 
 type SiblingRow = RecipientTable & {

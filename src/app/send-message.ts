@@ -210,15 +210,19 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
       ]),
       event: [newId('evt', now.getTime()), tenant.id, id, at],
     });
-    status = await db.write(async (trx) => {
-      if (db.dialect === 'postgres') {
-        // The common case in one round trip: no address suppressed, everything written by one statement.
-        const rows = unique.map((r) => ({ id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression: null }));
-        const v = valuesFor(rows);
-        const { rows: [written] } = await db.query<{ written: number | string }>(trx, acceptSqlForPostgres(rows.length),
-          [tenant.id, ...rows.map((r) => suppressionKey(r.address)), ...v.message, id, raw, ...v.recipients.flat(), ...v.event]);
-        if (Number(written?.written) === 1) return 'queued';
-      }
+    let written = false;
+    if (db.dialect === 'postgres') {
+      // The common case in one round trip: no address suppressed, everything written by one statement,
+      // which commits by itself (one statement is atomic; a transaction around it would add BEGIN and
+      // COMMIT round trips). PostgreSQL flushes the WAL of concurrent commits together.
+      const rows = unique.map((r) => ({ id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression: null }));
+      const v = valuesFor(rows);
+      const { rows: [result] } = await db.query<{ written: number | string }>(db.kysely, acceptSqlForPostgres(rows.length),
+        [tenant.id, ...rows.map((r) => suppressionKey(r.address)), ...v.message, id, raw, ...v.recipients.flat(), ...v.event]);
+      written = Number(result?.written) === 1;
+    }
+    if (written) status = 'queued';
+    else status = await db.write(async (trx) => {
       // Read in the same transaction as the insert: an address suppressed a moment ago is not attempted.
       const suppressions = await activeSuppressions(trx, tenant.id, unique.map((r) => r.email), db);
       const rows = unique.map((r) => {

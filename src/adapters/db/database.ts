@@ -59,10 +59,19 @@ export async function openDatabase(url: string): Promise<Db> {
             if (!preparing.has(client)) {
               preparing.add(client);
               const plain = client.query.bind(client) as (...a: unknown[]) => unknown;
-              (client as { query: unknown }).query = (text: unknown, values?: unknown) => {
+              const send = (text: unknown, values?: unknown) => {
                 const name = typeof text === 'string' ? prepared.get(text) : undefined;
                 return name ? plain({ name, text, values }) : plain(text, values);
               };
+              (client as { query: unknown }).query = process.env.REBOUND_SQL_PROFILE ? (text: unknown, values?: unknown) => {
+                // Round trips, not only time: on PostgreSQL each statement is one.
+                const st = statsFor(typeof text === 'string' ? text : String((text as { text?: string })?.text));
+                const t = performance.now();
+                const done = () => { st.n++; st.ms += performance.now() - t; };
+                const p = send(text, values) as Promise<unknown>;
+                p.then(done, done);
+                return p;
+              } : send;
             }
             return client;
           },
@@ -274,13 +283,18 @@ export async function ping(db: Db): Promise<void> {
 }
 
 /**
- * REBOUND_SQL_PROFILE=1 (a diagnostic for benchmarks, SQLite only): time spent per statement text,
- * printed to stderr at exit, slowest first.
+ * REBOUND_SQL_PROFILE=1 (a diagnostic for benchmarks): count and time per statement text, printed to
+ * stderr at exit, slowest first. On SQLite the time is the statement's own; on PostgreSQL it is the
+ * round trip, as the process waits for it.
  */
 const sqlStats = new Map<string, { n: number; ms: number }>();
+function statsFor(sqlText: string): { n: number; ms: number } {
+  let st = sqlStats.get(sqlText);
+  if (!st) sqlStats.set(sqlText, st = { n: 0, ms: 0 });
+  return st;
+}
 function profiled(sqlText: string, stmt: import('better-sqlite3').Statement): import('better-sqlite3').Statement {
-  const st = sqlStats.get(sqlText) ?? { n: 0, ms: 0 };
-  sqlStats.set(sqlText, st);
+  const st = statsFor(sqlText);
   const timed = (f: (...a: unknown[]) => unknown) => (...a: unknown[]) => {
     const t = performance.now();
     try { return f.apply(stmt, a); } finally { st.n++; st.ms += performance.now() - t; }
