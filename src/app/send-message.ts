@@ -8,6 +8,8 @@ import { summarise, type Status } from '../domain/status.ts';
 import { ReboundError } from '../errors.ts';
 import { activeSuppressions, suppressionKey, type SuppressionRecord } from './suppressions.ts';
 import { enqueueWebhooks } from './webhook-outbox.ts';
+import type { Db } from '../adapters/db/database.ts';
+import { batcher, type Batcher } from '../adapters/db/batcher.ts';
 
 const Address = z.union([
   z.email().max(254),
@@ -120,28 +122,61 @@ const INSERT_CONTENT_SQL = `insert into ${CONTENT_COLUMNS} values (${CONTENT_ROW
 const INSERT_RECIPIENT_SQL = `insert into ${RECIPIENT_COLUMNS} values (${RECIPIENT_ROW})`;
 const INSERT_ACCEPTED_EVENT_SQL = `insert into ${ACCEPTED_EVENT_COLUMNS} values (${ACCEPTED_EVENT_ROW})`;
 
-const acceptSql = new Map<number, string>();
 /**
- * PostgreSQL: the message, its content, its `n` recipients and the accepted event as one statement
- * (data-modifying CTEs; the foreign keys are checked at its end) — written only if none of the
- * addresses is on the hotel's suppression list, read in the same snapshot. It answers `written` 1 or
- * 0; at 0 nothing was stored and the caller takes the path that records the suppressed recipients.
- * The rows are `select`ed rather than `values`d where a column is not text: a parameter or NULL in a
- * VALUES list is typed text, in a SELECT list it takes the column's type.
+ * PostgreSQL: messages accepted at about the same time — each with its content, recipients and
+ * accepted event — written by one statement (arrays of column values, unnested; the foreign keys are
+ * checked at its end), and only if none of their addresses is on its hotel's suppression list, read
+ * in the same snapshot. It answers `written` 1 or 0; at 0 nothing was stored and each message takes
+ * the path that records suppressed recipients. One statement, one text, committing by itself: a
+ * round trip and a commit for many messages instead of several for each.
  */
-function acceptSqlForPostgres(n: number): string {
-  let text = acceptSql.get(n);
-  if (!text) {
-    text = `with ok as (select 1 as free where not exists (select 1 from suppressions
-      where tenant_id = ? and address in (${Array.from({ length: n }, () => '?').join(', ')}) and removed_at is null)),
-  m as (insert into ${MESSAGE_COLUMNS} select ${MESSAGE_ROW} from ok),
-  c as (insert into ${CONTENT_COLUMNS} select ${CONTENT_ROW} from ok),
-  r as (insert into ${RECIPIENT_COLUMNS} select v.* from ok, (values ${Array.from({ length: n }, () => `(${RECIPIENT_ROW})`).join(', ')}) v),
-  e as (insert into ${ACCEPTED_EVENT_COLUMNS} select ${ACCEPTED_EVENT_ROW} from ok)
+const ACCEPT_BATCH_SQL_PG = `with ok as (select 1 as free where not exists (select 1 from suppressions s
+      join unnest($1::text[], $2::text[]) as a(tenant_id, address) on s.tenant_id = a.tenant_id and s.address = a.address
+      where s.removed_at is null)),
+  m as (insert into ${MESSAGE_COLUMNS}
+    select u.id, u.tenant_id, u.message_id_header, u.idempotency_key, u.request_hash, u.subject, u.from_header, u.reference,
+      u.metadata_json, u.route_kind, 'queued', u.created_at, u.created_at, null
+    from ok, unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+      as u(id, tenant_id, message_id_header, idempotency_key, request_hash, subject, from_header, reference, metadata_json, route_kind, created_at)),
+  c as (insert into ${CONTENT_COLUMNS} select u.message_id, u.raw from ok, unnest($3::text[], $14::bytea[]) as u(message_id, raw)),
+  r as (insert into ${RECIPIENT_COLUMNS}
+    select u.id, u.message_id, u.tenant_id, u.address, u.kind, 'queued', 0, u.at, null, null, null, null, null, null, null, null, u.at
+    from ok, unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[]) as u(id, message_id, tenant_id, address, kind, at)),
+  e as (insert into ${ACCEPTED_EVENT_COLUMNS}
+    select u.id, u.tenant_id, u.message_id, null, 'accepted', u.at, 'api', null, null, null, null, null, null, '{}', null, null
+    from ok, unnest($21::text[], $22::text[], $3::text[], $13::text[]) as u(id, tenant_id, message_id, at))
   select count(*) as written from ok`;
-    acceptSql.set(n, text);
+
+/** Largest content written by the batch statement (it travels hex-encoded in an array); larger goes alone. */
+const BATCH_CONTENT_BYTES = 256 * 1024;
+
+interface Acceptance {
+  id: string; tenantId: string; messageIdHeader: string; idempotencyKey: string | null; hash: string | null; subject: string;
+  from: string; reference: string | null; metadata: string; routeKind: string; at: string; raw: Buffer; eventId: string;
+  recipients: { id: string; address: string; kind: string }[];
+}
+
+const acceptBatchers = new WeakMap<Db, Batcher<Acceptance, boolean>>();
+function acceptBatcher(db: Db): Batcher<Acceptance, boolean> {
+  let b = acceptBatchers.get(db);
+  if (!b) {
+    b = batcher(async (items) => {
+      const col = <T>(f: (a: Acceptance) => T) => items.map(f);
+      const rcpt = items.flatMap((a) => a.recipients.map((r) => ({ ...r, a })));
+      const { rows: [result] } = await db.query<{ written: number | string }>(db.kysely, ACCEPT_BATCH_SQL_PG, [
+        rcpt.map((r) => r.a.tenantId), rcpt.map((r) => suppressionKey(r.address)),
+        col((a) => a.id), col((a) => a.tenantId), col((a) => a.messageIdHeader), col((a) => a.idempotencyKey), col((a) => a.hash),
+        col((a) => a.subject), col((a) => a.from), col((a) => a.reference), col((a) => a.metadata), col((a) => a.routeKind), col((a) => a.at),
+        col((a) => a.raw),
+        rcpt.map((r) => r.id), rcpt.map((r) => r.a.id), rcpt.map((r) => r.a.tenantId), rcpt.map((r) => r.address), rcpt.map((r) => r.kind), rcpt.map((r) => r.a.at),
+        col((a) => a.eventId), col((a) => a.tenantId),
+      ]);
+      const written = Number(result?.written) === 1;
+      return items.map(() => written);
+    }, { max: 64, parallel: 4 });
+    acceptBatchers.set(db, b);
   }
-  return text;
+  return b;
 }
 
 function requestHash(input: unknown): string {
@@ -211,15 +246,15 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
       event: [newId('evt', now.getTime()), tenant.id, id, at],
     });
     let written = false;
-    if (db.dialect === 'postgres') {
-      // The common case in one round trip: no address suppressed, everything written by one statement,
-      // which commits by itself (one statement is atomic; a transaction around it would add BEGIN and
-      // COMMIT round trips). PostgreSQL flushes the WAL of concurrent commits together.
-      const rows = unique.map((r) => ({ id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression: null }));
-      const v = valuesFor(rows);
-      const { rows: [result] } = await db.query<{ written: number | string }>(db.kysely, acceptSqlForPostgres(rows.length),
-        [tenant.id, ...rows.map((r) => suppressionKey(r.address)), ...v.message, id, raw, ...v.recipients.flat(), ...v.event]);
-      written = Number(result?.written) === 1;
+    if (db.dialect === 'postgres' && raw.length <= BATCH_CONTENT_BYTES) {
+      // The common case: no address suppressed, written together with the messages accepted meanwhile.
+      // Declined (a suppressed address in the batch) or failed (an Idempotency-Key taken meanwhile, …):
+      // nothing of the batch was stored, and this message takes the path below, by itself.
+      written = await acceptBatcher(db).submit({
+        id, tenantId: tenant.id, messageIdHeader, idempotencyKey, hash, subject: input.subject, from: `${from.name} <${from.address}>`,
+        reference: input.reference ?? null, metadata: JSON.stringify(input.metadata ?? {}), routeKind: tenant.route.type, at, raw,
+        eventId: newId('evt', now.getTime()), recipients: unique.map((r) => ({ id: newId('rcp', now.getTime()), address: r.email, kind: r.kind })),
+      }).catch(() => false);
     }
     if (written) status = 'queued';
     else status = await db.write(async (trx) => {

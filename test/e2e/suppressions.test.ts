@@ -91,6 +91,18 @@ for (const db of await databaseKinds()) {
       assert.equal(relay.mails.length, attemptsBefore, 'never handed to the relay');
     });
 
+    it('suppresses only that recipient when messages to it and to others are sent at the same moment', async () => {
+      const to = Array.from({ length: 24 }, (_, i) => (i === 11 ? GONE : `gast-${i}@example.net`));
+      const goneBefore = relayedTo(GONE);
+      const accepted = await Promise.all(to.map((address) => send(alpenblick, address)));
+      accepted.forEach((a, i) => assert.equal(a.status, i === 11 ? 'suppressed' : 'queued', to[i]));
+      for (const [i, a] of accepted.entries()) {
+        const m = await settled(alpenblick, a.id);
+        assert.deepEqual(m.recipients.map((r: any) => [r.address, r.status]), [[to[i], i === 11 ? 'suppressed' : 'sent']]);
+      }
+      for (const address of to) assert.equal(relayedTo(address), address === GONE ? goneBefore : 1, address);
+    });
+
     it('leaves another hotel unaffected', async () => {
       assert.deepEqual(await suppressed(gasthof), []);
       const { id } = await send(gasthof, GONE);
