@@ -9,6 +9,8 @@ import { notificationFactsFrom } from './notify-hotel.ts';
 const NOT_RENDERED = Buffer.alloc(0);
 import { softBounceThresholdReached, suppressAddress } from './suppressions.ts';
 import { enqueueWebhooks } from './webhook-outbox.ts';
+import type { Db } from '../adapters/db/database.ts';
+import { batcher, type Batcher } from '../adapters/db/batcher.ts';
 
 /**
  * One outcome for one recipient, from any source (worker, bounce mail, provider webhook, IMAP).
@@ -93,18 +95,11 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     return r;
   };
   if (db.dialect === 'postgres' && opts.soleRecipient && outcome.type === 'sent' && typeof opts.expectedLease === 'string' && !outcome.dedupeKey && !opts.guard) {
-    // One statement, atomic and committed by itself (a transaction around it would add BEGIN and
-    // COMMIT round trips); if it declines it has written nothing, and the general path below decides.
-    const now = iso(ctx.now());
+    // Written with the other workers' lanes' sends of this moment by one statement; where it declines
+    // (or fails) it has written nothing for this recipient, and the general path below decides.
     const eventId = newId('evt');
-    const { rows: [sent] } = await db.query<{ written: number | string }>(db.kysely, SENT_SOLE_RECIPIENT_SQL_PG, [
-      opts.envelopeFrom ?? null, outcome.replyCode, outcome.statusCode, outcome.reason, outcome.diagnostic, outcome.remoteMta, now,
-      recipientId, opts.expectedLease,
-      eventId, now, outcome.source, outcome.statusCode, outcome.replyCode, outcome.reason, outcome.diagnostic, outcome.remoteMta,
-      outcome.inboundId ?? null, JSON.stringify(outcome.details ?? {}),
-      now,
-    ]);
-    if (Number(sent?.written) === 1) return finish({ applied: true, duplicate: false, status: 'sent', notificationQueued: false, eventId, suppressed: false, webhooksQueued: 0 });
+    const written = await sentBatcher(db).submit({ recipientId, lease: opts.expectedLease, envelopeFrom: opts.envelopeFrom ?? null, outcome, eventId, at: iso(ctx.now()) }).catch(() => false);
+    if (written) return finish({ applied: true, duplicate: false, status: 'sent', notificationQueued: false, eventId, suppressed: false, webhooksQueued: 0 });
   }
   return await db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
     await opts.guard?.(trx);
@@ -222,23 +217,51 @@ const INSERT_EVENT_SQL = `insert into events
 const UPDATE_MESSAGE_STATUS_SQL = 'update messages set status = ?, updated_at = ? where id = ?';
 
 /**
- * PostgreSQL, the worker's `sent` for a message's only recipient: what the general path below writes
- * in that case (recipient, event, message status; no notification, suppression or webhook), as one
- * statement, written only while the lease is the worker's, the status one `sent` moves on from, the
- * recipient still its message's only one and the hotel without webhook endpoints. The recipient's
- * UPDATE re-checks its row as committed when it has to wait for a concurrent writer.
+ * PostgreSQL, the worker's `sent` for a message's only recipient, for many recipients at once: what the
+ * general path below writes in that case (recipient, event, message status; no notification,
+ * suppression or webhook), as one statement, for each recipient only while its lease is the worker's,
+ * its status one `sent` moves on from, it is still its message's only recipient and the hotel has no
+ * webhook endpoint. It answers the recipients written. The UPDATE re-checks a row as committed when it
+ * has to wait for a concurrent writer.
  */
-const SENT_SOLE_RECIPIENT_SQL_PG = `with r as (update recipients set status = 'sent', lease_until = null, envelope_from = ?, reply_code = ?, status_code = ?,
-      reason = ?, diagnostic = ?, remote_mta = ?, next_attempt_at = null, updated_at = ?
-    where id = ? and lease_until = ? and status in ('queued', 'deferred')
+const SENT_SOLE_RECIPIENTS_SQL_PG = `with v as (select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+    as v(id, lease, envelope_from, reply_code, status_code, reason, diagnostic, remote_mta, event_id, source, inbound_id, details_json, at)),
+  r as (update recipients set status = 'sent', lease_until = null, envelope_from = v.envelope_from, reply_code = v.reply_code,
+      status_code = v.status_code, reason = v.reason, diagnostic = v.diagnostic, remote_mta = v.remote_mta, next_attempt_at = null, updated_at = v.at
+    from v
+    where recipients.id = v.id and recipients.lease_until = v.lease and recipients.status in ('queued', 'deferred')
       and not exists (select 1 from recipients o where o.message_id = recipients.message_id and o.id <> recipients.id)
       and not exists (select 1 from webhook_endpoints e where e.tenant_id = recipients.tenant_id and e.disabled_at is null)
-    returning id, tenant_id, message_id),
+    returning recipients.id, recipients.tenant_id, recipients.message_id, v.event_id, v.source, v.status_code, v.reply_code, v.reason,
+      v.diagnostic, v.remote_mta, v.inbound_id, v.details_json, v.at),
   e as (insert into events
       (id, tenant_id, message_id, recipient_id, type, at, source, status_code, reply_code, reason, diagnostic, remote_mta, inbound_id, details_json, dedupe_key, hard_bounce)
-    select ?, r.tenant_id, r.message_id, r.id, 'sent', ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null from r),
-  m as (update messages set status = 'sent', updated_at = ? where id in (select message_id from r))
-  select count(*) as written from r`;
+    select r.event_id, r.tenant_id, r.message_id, r.id, 'sent', r.at, r.source, r.status_code, r.reply_code, r.reason, r.diagnostic, r.remote_mta,
+      r.inbound_id, r.details_json, null, null from r),
+  m as (update messages set status = 'sent', updated_at = r.at from r where messages.id = r.message_id)
+  select id from r`;
+
+interface SoleRecipientSent { recipientId: string; lease: string; envelopeFrom: string | null; outcome: Outcome; eventId: string; at: string }
+
+const sentBatchers = new WeakMap<Db, Batcher<SoleRecipientSent, boolean>>();
+function sentBatcher(db: Db): Batcher<SoleRecipientSent, boolean> {
+  let b = sentBatchers.get(db);
+  if (!b) {
+    b = batcher(async (items) => {
+      const col = <T>(f: (s: SoleRecipientSent) => T) => items.map(f);
+      const { rows } = await db.query<{ id: string }>(db.kysely, SENT_SOLE_RECIPIENTS_SQL_PG, [
+        col((s) => s.recipientId), col((s) => s.lease), col((s) => s.envelopeFrom), col((s) => s.outcome.replyCode), col((s) => s.outcome.statusCode),
+        col((s) => s.outcome.reason), col((s) => s.outcome.diagnostic), col((s) => s.outcome.remoteMta), col((s) => s.eventId), col((s) => s.outcome.source),
+        col((s) => s.outcome.inboundId ?? null), col((s) => JSON.stringify(s.outcome.details ?? {})), col((s) => s.at),
+      ]);
+      const written = new Set(rows.map((r) => r.id));
+      return items.map((s) => written.has(s.recipientId));
+    }, { max: 64, parallel: 4 });
+    sentBatchers.set(db, b);
+  }
+  return b;
+}
 
 /** The event's id and its INSERT_EVENT_SQL parameters. */
 function eventRow(row: { id: string; tenant_id: string; message_id: string }, o: Outcome, now: string): [string, unknown[]] {

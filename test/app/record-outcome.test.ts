@@ -85,6 +85,22 @@ for (const kind of await databaseKinds()) {
       assert.deepEqual(s.events, ['accepted']);
     });
 
+    it('records many sends at the same moment, each by its own rules', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) ids.push((await sendMessage(ctx, tenant, { to: `gast-${i}@example.net`, subject: 'Ihre Buchung', text: 'Bis bald.' }, null)).id);
+      const claims = await claimDueRecipients(ctx, 50);
+      const messages = ids.map((id) => ({ id, recipients: claims.filter((r) => r.message_id === id) }));
+      // One of them was taken over by another worker meanwhile: that one only must stay as it is.
+      const stolen = messages[5]!.recipients[0]!;
+      await ctx.db.kysely.updateTable('recipients').set({ lease_until: '2999-01-01T00:00:00.000Z' }).where('id', '=', stolen.id).execute();
+      const results = await Promise.all(messages.map(({ recipients: [r] }) => recordOutcome(ctx, r!.id, sent, { expectedLease: r!.lease_until, envelopeFrom: null, soleRecipient: true })));
+      assert.deepEqual(results.map((r) => r.applied), [true, true, true, true, true, false, true, true]);
+      for (const [i, { id }] of messages.entries()) {
+        const s = await state(id);
+        assert.deepEqual([s.message, s.recipients[0]!.status, s.events], i === 5 ? ['queued', 'queued', ['accepted']] : ['sent', 'sent', ['accepted', 'sent']], `message ${i}`);
+      }
+    });
+
     it('keeps the message queued while another recipient is, even when told the recipient was the only one', async () => {
       const { id, recipients } = await claimed(tenant, ['carla@example.net', 'dora@example.net']);
       if (kind === 'postgres') assert.deepEqual(recipients.map((r) => r.siblings), [2, 2]);
