@@ -62,12 +62,14 @@ export function createMetrics(): Metrics {
   async function refreshQueue(ctx: AppContext): Promise<void> {
     const k = ctx.db.kysely;
     const now = iso(ctx.now());
-    // Each query walks an index: recipients_due (status, next_attempt_at), notifications_due (status, next_attempt_at).
+    // Each query walks an index: recipients_queue (the queue's rows only; its predicate is written out
+    // as in the index, which both planners need to use a partial index), notifications_due.
+    const queued = sql<boolean>`status in ('queued', 'deferred')`;
     const [depth, due, notif, webhooks] = await Promise.all([
       k.selectFrom('recipients').select(['status', (eb) => eb.fn.countAll().as('n')])
-        .where('status', 'in', ['queued', 'deferred']).groupBy('status').execute(),
+        .where(queued).groupBy('status').execute(),
       k.selectFrom('recipients').select([(eb) => eb.fn.countAll().as('n'), (eb) => eb.fn.min('next_attempt_at').as('oldest')])
-        .where('status', 'in', ['queued', 'deferred']).where('next_attempt_at', '<=', now).executeTakeFirst(),
+        .where(queued).where('next_attempt_at', '<=', now).executeTakeFirst(),
       k.selectFrom('notifications').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst(),
       webhookPending(ctx),
     ]);

@@ -6,7 +6,7 @@ import type { TenantRecord } from './tenants.ts';
 import { newId } from '../domain/ids.ts';
 import { summarise, type Status } from '../domain/status.ts';
 import { ReboundError } from '../errors.ts';
-import { activeSuppressions, suppressionKey, type SuppressionRecord } from './suppressions.ts';
+import { activeSuppressions, suppressionKey } from './suppressions.ts';
 import { enqueueWebhooks } from './webhook-outbox.ts';
 import type { Db } from '../adapters/db/database.ts';
 import { batcher, type Batcher } from '../adapters/db/batcher.ts';
@@ -103,24 +103,19 @@ export async function composeMessage(ctx: AppContext, tenant: TenantRecord, inpu
   });
 }
 
-// Each insert as its column list and its row of values, so that the PostgreSQL statement below is built
-// from the same texts as the plain inserts.
+// The column lists are shared by the plain inserts and the PostgreSQL batch statement below.
 const MESSAGE_COLUMNS = `messages
   (id, tenant_id, message_id_header, idempotency_key, request_hash, subject, from_header, reference, metadata_json, route_kind, status, created_at, updated_at, content_deleted_at)`;
-const MESSAGE_ROW = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null';
 const CONTENT_COLUMNS = 'message_contents (message_id, raw)';
-const CONTENT_ROW = '?, ?';
 const RECIPIENT_COLUMNS = `recipients
   (id, message_id, tenant_id, address, kind, status, attempts, next_attempt_at, lease_until, first_attempt_at, envelope_from, reply_code, status_code, reason, diagnostic, remote_mta, updated_at)`;
-const RECIPIENT_ROW = '?, ?, ?, ?, ?, ?, 0, ?, null, null, null, null, null, ?, ?, null, ?';
 const ACCEPTED_EVENT_COLUMNS = `events
   (id, tenant_id, message_id, recipient_id, type, at, source, status_code, reply_code, reason, diagnostic, remote_mta, inbound_id, details_json, dedupe_key, hard_bounce)`;
-const ACCEPTED_EVENT_ROW = "?, ?, ?, null, 'accepted', ?, 'api', null, null, null, null, null, null, '{}', null, null";
 
-const INSERT_MESSAGE_SQL = `insert into ${MESSAGE_COLUMNS} values (${MESSAGE_ROW})`;
-const INSERT_CONTENT_SQL = `insert into ${CONTENT_COLUMNS} values (${CONTENT_ROW})`;
-const INSERT_RECIPIENT_SQL = `insert into ${RECIPIENT_COLUMNS} values (${RECIPIENT_ROW})`;
-const INSERT_ACCEPTED_EVENT_SQL = `insert into ${ACCEPTED_EVENT_COLUMNS} values (${ACCEPTED_EVENT_ROW})`;
+const INSERT_MESSAGE_SQL = `insert into ${MESSAGE_COLUMNS} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)`;
+const INSERT_CONTENT_SQL = `insert into ${CONTENT_COLUMNS} values (?, ?)`;
+const INSERT_RECIPIENT_SQL = `insert into ${RECIPIENT_COLUMNS} values (?, ?, ?, ?, ?, ?, 0, ?, null, null, null, null, null, ?, ?, null, ?)`;
+const INSERT_ACCEPTED_EVENT_SQL = `insert into ${ACCEPTED_EVENT_COLUMNS} values (?, ?, ?, null, 'accepted', ?, 'api', null, null, null, null, null, null, '{}', null, null)`;
 
 /**
  * PostgreSQL: messages accepted at about the same time — each with its content, recipients and
@@ -231,20 +226,6 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
   let status: Status = 'queued';
   try {
     const db = ctx.db;
-    // Plain SQL (prepared once): this runs for every message the API accepts.
-    const valuesFor = (rows: { id: string; address: string; kind: string; suppression: SuppressionRecord | null }[]) => ({
-      message: [
-        id, tenant.id, messageIdHeader, idempotencyKey, hash, input.subject, `${from.name} <${from.address}>`,
-        input.reference ?? null, JSON.stringify(input.metadata ?? {}), tenant.route.type,
-        summarise(rows.map((r) => (r.suppression ? 'suppressed' : 'queued'))), at, at,
-      ],
-      // A suppressed recipient is never due: the worker does not attempt it.
-      recipients: rows.map((r) => [
-        r.id, id, tenant.id, r.address, r.kind, r.suppression ? 'suppressed' : 'queued', r.suppression ? null : at,
-        r.suppression?.reason ?? null, r.suppression?.diagnostic ?? null, at,
-      ]),
-      event: [newId('evt', now.getTime()), tenant.id, id, at],
-    });
     let written = false;
     if (db.dialect === 'postgres' && raw.length <= BATCH_CONTENT_BYTES) {
       // The common case: no address suppressed, written together with the messages accepted meanwhile.
@@ -264,11 +245,21 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
         const suppression = suppressions.get(suppressionKey(r.email)) ?? null;
         return { id: newId('rcp', now.getTime()), address: r.email, kind: r.kind, suppression };
       });
-      const v = valuesFor(rows);
-      await db.query(trx, INSERT_MESSAGE_SQL, v.message);
+      // Plain SQL (prepared once).
+      await db.query(trx, INSERT_MESSAGE_SQL, [
+        id, tenant.id, messageIdHeader, idempotencyKey, hash, input.subject, `${from.name} <${from.address}>`,
+        input.reference ?? null, JSON.stringify(input.metadata ?? {}), tenant.route.type,
+        summarise(rows.map((r) => (r.suppression ? 'suppressed' : 'queued'))), at, at,
+      ]);
       await db.query(trx, INSERT_CONTENT_SQL, [id, raw]);
-      for (const values of v.recipients) await db.query(trx, INSERT_RECIPIENT_SQL, values);
-      await db.query(trx, INSERT_ACCEPTED_EVENT_SQL, v.event);
+      // A suppressed recipient is never due: the worker does not attempt it.
+      for (const r of rows) {
+        await db.query(trx, INSERT_RECIPIENT_SQL, [
+          r.id, id, tenant.id, r.address, r.kind, r.suppression ? 'suppressed' : 'queued', r.suppression ? null : at,
+          r.suppression?.reason ?? null, r.suppression?.diagnostic ?? null, at,
+        ]);
+      }
+      await db.query(trx, INSERT_ACCEPTED_EVENT_SQL, [newId('evt', now.getTime()), tenant.id, id, at]);
       for (const r of rows) {
         if (!r.suppression) continue;
         const eventId = newId('evt', now.getTime());
