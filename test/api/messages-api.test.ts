@@ -57,6 +57,12 @@ for (const db of await databaseKinds()) {
       ['51 recipients', { to: Array.from({ length: 51 }, (_, i) => `g${i}@example.com`), subject: 's', text: 't' }, 'to'],
       ['an attachment file name with a path', { to: 'a@example.com', subject: 's', text: 't', attachments: [{ filename: '../etc/passwd', content: 'AAAA' }] }, 'attachments.0.filename'],
       ['an unknown field', { to: 'a@example.com', subject: 's', text: 't', colour: 'red' }, 'body'],
+      // NUL is not allowed in a mail message (RFC 5322 §2.2, §3.5) nor storable in PostgreSQL text.
+      ['a NUL character in the subject', { to: 'a@example.com', subject: 'a\u0000b', text: 't' }, 'subject'],
+      ['a NUL character in the text', { to: 'a@example.com', subject: 's', text: 'a\u0000b' }, 'text'],
+      ['a NUL character in a display name', { to: { email: 'a@example.com', name: 'a\u0000b' }, subject: 's', text: 't' }, 'to.name'],
+      ['a NUL character in the metadata', { to: 'a@example.com', subject: 's', text: 't', metadata: { k: 'a\u0000b' } }, 'metadata.k'],
+      ['a NUL character in the reference', { to: 'a@example.com', subject: 's', text: 't', reference: '\u0000' }, 'reference'],
     ];
     for (const [what, body, field] of invalid) {
       it(`refuses ${what} with 400 naming the field ${field}`, async () => {
@@ -79,6 +85,22 @@ for (const db of await databaseKinds()) {
       const { simpleParser } = await import('mailparser');
       const parsed = await simpleParser(mail.raw);
       assert.ok(parsed.attachments[0]!.content.equals(pdf));
+    });
+
+    it('stores every character as sent, also for messages accepted at the same moment', async () => {
+      // Quotes, backslashes, braces and commas are what an array literal escapes; NULL is its null.
+      const awkward = ['NULL', 'Zimmer "Seeblick", {Suite}', 'C:\\Buchungen\\2026', 'Grüße aus Köln — 🏔️', "O'Brien", '', ' '];
+      const sent = await Promise.all(awkward.map((s, i) => rebound.api('POST', '/v1/messages', {
+        token: key,
+        body: { to: { email: `awkward-${i}@example.net`, name: s || 'x' }, subject: s, text: `${s}\n`, reference: s, metadata: { note: s, [s || 'leer']: i } },
+      })));
+      for (const [i, r] of sent.entries()) {
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        const m = (await rebound.api('GET', `/v1/messages/${r.body.id}`, { token: key })).body;
+        assert.equal(m.subject, awkward[i]);
+        assert.equal(m.reference, awkward[i], 'the string NULL is not a null');
+        assert.deepEqual(m.metadata, { note: awkward[i], [awkward[i] || 'leer']: i });
+      }
     });
 
     it('refuses a body that is not JSON with 400, and a wrong content type with 415', async () => {

@@ -71,6 +71,13 @@ export async function buildHttpServer(ctx: AppContext, opts: { routes?: readonly
       },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const { tenant, isAdmin } = authOf.get(req) ?? await authenticate(ctx, req, r.auth);
+        if (!r.rawBody) {
+          // NUL is no character of a mail message (RFC 5322) and PostgreSQL cannot store it in text.
+          for (const [where, value] of [['params', req.params], ['query', req.query], ['body', req.body]] as const) {
+            const field = nulField(value);
+            if (field !== null) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', `${field || where}: must not contain NUL characters`, field || where);
+          }
+        }
         const params = r.params ? validate(r.params, req.params, 'params') : req.params;
         const query = r.query ? validate(r.query, req.query ?? {}, 'query') : req.query;
         let body: unknown = undefined;
@@ -100,4 +107,20 @@ export async function buildHttpServer(ctx: AppContext, opts: { routes?: readonly
   const openapi = buildOpenApi([...routes, { method: 'GET', url: '/openapi.json', auth: 'none', summary: 'This document.', responses: { 200: { description: 'OpenAPI 3.1' } } } as unknown as RouteDef], VERSION);
   app.get('/openapi.json', async () => openapi);
   return app;
+}
+
+/**
+ * The path (like `to.0.name`; '' for the value itself) of the first string or key containing NUL, or
+ * null. Only as deep as any request of the API goes: deeper input is refused by the schemas anyway.
+ */
+function nulField(value: unknown, path = '', depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value === null || typeof value !== 'object' || depth > 8) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const p = path ? `${path}.${k}` : k;
+    if (k.includes('\u0000')) return p.replace(/\u0000/g, '\\0');
+    const found = nulField(v, p, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
 }
