@@ -190,9 +190,10 @@ async function earlierAcceptance(ctx: AppContext, tenantId: string, idempotencyK
 /** Stores the message, its content and one row per recipient, queued, in one transaction → 202. */
 export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: SendMessageInput, idempotencyKey: string | null): Promise<AcceptedMessage> {
   // Only a request with an Idempotency-Key can be compared with an earlier one.
-  const hash = idempotencyKey ? requestHash(input) : null;
-  if (idempotencyKey && hash) {
-    const earlier = await earlierAcceptance(ctx, tenant.id, idempotencyKey, hash);
+  const keyed = idempotencyKey ? { key: idempotencyKey, hash: requestHash(input) } : null;
+  const hash = keyed?.hash ?? null;
+  if (keyed) {
+    const earlier = await earlierAcceptance(ctx, tenant.id, keyed.key, keyed.hash);
     if (earlier) return earlier;
   }
 
@@ -280,8 +281,8 @@ export async function sendMessage(ctx: AppContext, tenant: TenantRecord, input: 
     });
   } catch (e) {
     // Two concurrent requests with one Idempotency-Key: the unique constraint lets one win; answer the other with it.
-    if (idempotencyKey && hash) {
-      const earlier = await earlierAcceptance(ctx, tenant.id, idempotencyKey, hash);
+    if (keyed) {
+      const earlier = await earlierAcceptance(ctx, tenant.id, keyed.key, keyed.hash);
       if (earlier) return earlier;
     }
     throw e;

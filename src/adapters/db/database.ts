@@ -195,11 +195,11 @@ function groupCommit(kysely: Kysely<Database>, sqlite: { prepare(sql: string): i
       await runAlone(jobs[0]!);
       return;
     }
-    const outcomes: { ok: boolean; value: unknown }[] = [];
     if (!savepoints) {
+      const values: unknown[] = [];
       try {
         await kysely.transaction().execute(async (trx) => {
-          for (const job of jobs) outcomes.push({ ok: true, value: await job.fn(trx) });
+          for (const job of jobs) values.push(await job.fn(trx));
         });
       } catch {
         // Nothing of the group was stored: each transaction again on its own, with its own answer —
@@ -208,9 +208,10 @@ function groupCommit(kysely: Kysely<Database>, sqlite: { prepare(sql: string): i
         for (const job of jobs) await runAlone(job);
         return;
       }
-      outcomes.forEach((o, i) => jobs[i]!.resolve(o.value));
+      values.forEach((v, i) => jobs[i]!.resolve(v));
       return;
     }
+    const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
       await kysely.transaction().execute(async (trx) => {
         for (const job of jobs) {
