@@ -34,6 +34,8 @@ export interface TestSmtpServerOptions {
   refuseSender?: (address: string) => boolean;
   /** RCPT TO addresses refused with RECIPIENT_REFUSED_REPLY. */
   refuseRecipient?: (address: string) => boolean;
+  /** Never answers after the message's final dot (a server that hangs). */
+  hangAfterData?: boolean;
 }
 
 export interface TestSmtpServer {
@@ -89,6 +91,7 @@ export async function startSmtpServer(options: TestSmtpServerOptions = {}): Prom
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (options.hangAfterData) return;
         received.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),

@@ -169,3 +169,17 @@ test('a huge error page is read only up to the cap', async () => {
   assert.equal(r.recipients[0]!.result, 'deferred');
   assert.equal(r.recipients[0]!.response!.length, 100);
 });
+
+test('close() at a shutdown\'s drain deadline aborts a request Mailgun does not answer, and defers it', async () => {
+  await withFake(async (f, transport) => {
+    f.stallNext();
+    const started = Date.now();
+    const sending = transport.send(mail());
+    await new Promise((r) => setTimeout(r, 200));
+    await transport.close();
+    const r = await sending;
+    assert.equal(r.recipients[0]!.result, 'deferred');
+    assert.match(r.recipients[0]!.response!, /shutting down/);
+    assert.ok(Date.now() - started < 5_000, 'not after the 30 s request timeout');
+  }, { timeoutMs: 30_000 });
+});

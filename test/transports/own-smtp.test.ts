@@ -112,6 +112,19 @@ describe('the hotel route sends', () => {
     assert.deepEqual(server.logins, [{ user: 'hotel', method: 'LOGIN' }]);
   });
 
+  it('only until close() at a shutdown\'s drain deadline cuts a send the server does not answer: deferred, not after the socket timeout', async () => {
+    const server = await start({ hangAfterData: true });
+    const transport = createOwnSmtpTransport(route(server.port, { security: 'none' }), { ...transportOptions, timeouts: { connectMs: 2000, greetingMs: 2000, socketMs: 60_000 } });
+    const started = Date.now();
+    const sending = transport.send(mail());
+    await new Promise((r) => setTimeout(r, 300));
+    await transport.close();
+    const result = await sending;
+    assert.equal(result.recipients[0]!.result, 'deferred');
+    assert.match(result.recipients[0]!.response!, /shutting down/);
+    assert.ok(Date.now() - started < 5_000, `answered after ${Date.now() - started} ms`);
+  });
+
   it('in plain text when security is "none"', async () => {
     const server = await start({});
     const transport = createOwnSmtpTransport(route(server.port, { security: 'none' }), transportOptions);

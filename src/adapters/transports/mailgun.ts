@@ -67,6 +67,8 @@ export class MailgunTransport implements Transport {
   private readonly endpoint: string;
   private readonly authorization: string;
   private readonly host: string;
+  /** Requests in progress: close() (a shutdown's drain deadline) aborts them. */
+  private readonly inFlight = new Set<AbortController>();
 
   constructor(private readonly options: MailgunTransportOptions) {
     if (!options.apiKey) throw new Error('the Mailgun API key is empty');
@@ -85,19 +87,23 @@ export class MailgunTransport implements Transport {
 
     let response: Response;
     let text: string;
+    const shutdown = new AbortController();
+    this.inFlight.add(shutdown);
     try {
       response = await (this.options.fetch ?? fetch)(this.endpoint, {
         method: 'POST',
         headers: { authorization: this.authorization, accept: 'application/json' },
         body: form,
         redirect: 'error',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS), shutdown.signal]),
       });
       text = await readCapped(response, this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     } catch (e) {
-      // Timeouts and network failures are temporary. If Mailgun had in fact queued the message, the
-      // retry sends it twice — at-least-once is the contract; the Message-ID identifies the duplicate.
+      // Timeouts, network failures and a shutdown's cut are temporary. If Mailgun had in fact queued the
+      // message, the retry sends it twice — at-least-once is the contract; the Message-ID identifies the duplicate.
       return this.everyone(mail, 'deferred', null, localError(e), null);
+    } finally {
+      this.inFlight.delete(shutdown);
     }
 
     const status = response.status;
@@ -120,7 +126,10 @@ export class MailgunTransport implements Transport {
     return this.everyone(mail, 'deferred', String(status), providerText, retryAfterSeconds(response.headers.get('retry-after')));
   }
 
-  async close(): Promise<void> {}
+  /** Aborts requests still in progress (at a shutdown's drain deadline): their recipients are deferred. */
+  async close(): Promise<void> {
+    for (const c of this.inFlight) c.abort(new Error('the process is shutting down'));
+  }
 
   private everyone(mail: OutboundMail, result: RecipientOutcome['result'], replyCode: string | null, response: string | null, retryAfter: number | null): MailgunSendResult {
     return {

@@ -178,6 +178,8 @@ interface ConnectionError extends SmtpErrorLike {
 /** Sends through the hotel's own SMTP server, one connection per envelope. */
 export class OwnSmtpTransport implements Transport {
   readonly kind = 'smtp';
+  /** Connections with a send in progress, and how to fail that send (close() at a shutdown's drain deadline). */
+  private readonly live = new Map<SMTPConnection, (err: Error) => void>();
 
   constructor(
     private readonly route: SmtpRoute,
@@ -190,9 +192,15 @@ export class OwnSmtpTransport implements Transport {
     const connection = this.createConnection();
     // SMTPConnection emits 'error' besides failing the pending callback; an unhandled one would crash the worker.
     connection.on('error', () => {});
+    // close() fails the step in progress (nodemailer's own close() would leave its callback pending).
+    let cut: (err: Error) => void = () => {};
+    const whenCut = new Promise<never>((_, reject) => { cut = reject; });
+    whenCut.catch(() => {});
+    this.live.set(connection, cut);
+    const step = <T>(p: Promise<T>) => Promise.race([p, whenCut]);
     try {
       try {
-        await this.open(connection);
+        await step(this.open(connection));
       } catch (e) {
         if (e instanceof OwnSmtpRouteError) throw e;
         return { ...this.allRecipients(mail, e as ConnectionError), remoteMta, envelopeFrom: preferred };
@@ -200,7 +208,7 @@ export class OwnSmtpTransport implements Transport {
       let envelopeFrom = preferred;
       let info: SMTPConnection.SentMessageInfo;
       try {
-        info = await sendOn(connection, envelopeFrom, mail);
+        info = await step(sendOn(connection, envelopeFrom, mail));
       } catch (e) {
         const err = e as ConnectionError;
         const fallback = this.options.hotelAddress;
@@ -211,9 +219,9 @@ export class OwnSmtpTransport implements Transport {
         // RFC 5321 §4.1.1.5: RSET clears the refused transaction; the hotel's own address is the one
         // sender its server is sure to accept (bounces then land in the hotel's mailbox).
         try {
-          await resetOn(connection);
+          await step(resetOn(connection));
           envelopeFrom = fallback;
-          info = await sendOn(connection, envelopeFrom, mail);
+          info = await step(sendOn(connection, envelopeFrom, mail));
         } catch (e2) {
           return { ...this.allRecipients(mail, e2 as ConnectionError), remoteMta, envelopeFrom };
         }
@@ -226,6 +234,7 @@ export class OwnSmtpTransport implements Transport {
       });
       return { recipients, remoteMta, remoteId: queueIdOf(info.response), envelopeFrom };
     } finally {
+      this.live.delete(connection);
       // QUIT is polite (a no-op on a connection already torn down) and closes once the server answers;
       // close() is idempotent and bounds a server that never does.
       connection.quit();
@@ -233,7 +242,17 @@ export class OwnSmtpTransport implements Transport {
     }
   }
 
-  async close(): Promise<void> {}
+  /**
+   * Only sends still in progress have a connection (one per send): at a shutdown's drain deadline
+   * they are failed as a connection error — their recipients deferred, retried later — and cut.
+   */
+  async close(): Promise<void> {
+    for (const [connection, cut] of this.live) {
+      cut(Object.assign(new Error('Connection closed: the process is shutting down'), { code: 'ECONNECTION' }));
+      connection.close();
+    }
+    this.live.clear();
+  }
 
   private createConnection(): SMTPConnection {
     const t = this.options.timeouts ?? {};
