@@ -99,6 +99,8 @@ export async function composeMessage(ctx: AppContext, tenant: TenantRecord, inpu
       content: a.content.replace(/\s+/g, ''),
       encoding: 'base64' as const,
       contentType: a.contentType,
+      // Always an attachment: nodemailer would put a message/rfc822 (a forwarded mail) inline.
+      contentDisposition: 'attachment' as const,
     })),
   });
 }

@@ -74,6 +74,24 @@ for (const db of await databaseKinds()) {
       });
     }
 
+    it('delivers a forwarded mail (message/rfc822) as an attachment, not inline', async () => {
+      const forwarded = 'From: gast@example.net\r\nTo: rezeption@sonne.example.com\r\nSubject: Anfrage\r\n\r\nHaben Sie ein Zimmer frei?\r\n';
+      const r = await rebound.api('POST', '/v1/messages', { token: key, body: {
+        to: 'rfc822@example.net', subject: 'Weitergeleitet', text: 'Siehe Anhang.',
+        attachments: [{ filename: 'anfrage.eml', content: Buffer.from(forwarded).toString('base64'), contentType: 'message/rfc822' }],
+      } });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      const mail = await eventually(async () => sink.mails.find((m) => m.to.includes('rfc822@example.net')) ?? null, 10_000, 'the message at the sink');
+      const { simpleParser } = await import('mailparser');
+      const parsed = await simpleParser(mail.raw);
+      const eml = parsed.attachments.find((a) => a.contentType === 'message/rfc822');
+      assert.ok(eml, 'a message/rfc822 attachment');
+      assert.equal(eml.contentDisposition, 'attachment');
+      assert.equal(eml.filename, 'anfrage.eml');
+      assert.equal(eml.content.toString(), forwarded);
+      assert.equal(parsed.text?.trim(), 'Siehe Anhang.', 'the forwarded mail is not shown as part of the text');
+    });
+
     it('accepts an attachment of several megabytes and delivers it byte for byte', async () => {
       const pdf = Buffer.alloc(6 * 1024 * 1024);
       for (let i = 0; i < pdf.length; i++) pdf[i] = (i * 31 + (i >> 9)) & 0xff;

@@ -19,7 +19,7 @@ export interface Composer {
 
 /** MailComposer options without file or URL access; attachment content as base64 text. */
 export type ComposeOptions = Omit<Mail.Options, 'attachments'> & {
-  attachments?: { filename: string; content: string; encoding: 'base64'; contentType?: string }[];
+  attachments?: { filename: string; content: string; encoding: 'base64'; contentType?: string; contentDisposition?: 'attachment' | 'inline' }[];
 };
 
 const locked = (o: ComposeOptions) => ({ ...o, disableFileAccess: true, disableUrlAccess: true });
