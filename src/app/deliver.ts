@@ -10,6 +10,8 @@ import { holdLease, newLeaseValue } from './lease.ts';
 import { redactAddresses } from './redact.ts';
 /** Misconfigured routes (wrong credentials) are retried slowly: loud in the log, no retry storm. */
 const ROUTE_ERROR_RETRY_MS = 5 * 60 * 1000;
+/** A provider's Retry-After is honoured up to this (a broken header must not park a message for days). */
+const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 
 export interface ClaimedRecipient {
   id: string;
@@ -156,6 +158,8 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
   let usedFrom = envelopeFrom;
   let remoteMta: string | null = null;
   let remoteId: string | null = null;
+  /** A provider's Retry-After (Mailgun's 429/503): the next attempt not before it. */
+  let retryAfterMs = 0;
   // Renewed while the send runs, so a slow next hop never lets a second worker take this recipient.
   const held = lease ? holdLease(ctx, 'recipients', r.id, lease) : null;
   try {
@@ -168,6 +172,7 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
     remoteId = result.remoteId;
     // A hotel's own server may refuse the VERP sender; then the hotel's address was used (bounces go to its mailbox).
     usedFrom = (result as { envelopeFrom?: string }).envelopeFrom ?? envelopeFrom;
+    retryAfterMs = Math.min(((result as { retryAfterSeconds?: number | null }).retryAfterSeconds ?? 0) * 1000, MAX_RETRY_AFTER_MS);
   } catch (e) {
     const err = e as Error;
     if (err instanceof RouteConfigurationError) {
@@ -208,11 +213,11 @@ export async function deliverRecipient(ctx: AppContext, r: ClaimedRecipient, gat
       diagnostic: outcome.response, remoteMta, details: { command: outcome.command, reasonFrom: c.reasonFrom, route: tenant.route.type },
     }, { expectedLease: lease, envelopeFrom: usedFrom }));
   } else {
-    await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, null, usedFrom);
+    await deferOrExpire(ctx, r, lease, outcome, remoteMta, firstAttemptAt, null, usedFrom, retryAfterMs);
   }
 }
 
-async function deferOrExpire(ctx: AppContext, r: ClaimedRecipient, lease: string | null, outcome: RecipientOutcome, remoteMta: string | null, firstAttemptAt: string, fixedDelayMs: number | null, envelopeFrom: string) {
+async function deferOrExpire(ctx: AppContext, r: ClaimedRecipient, lease: string | null, outcome: RecipientOutcome, remoteMta: string | null, firstAttemptAt: string, fixedDelayMs: number | null, envelopeFrom: string, notBeforeMs = 0) {
   const now = ctx.now();
   const age = now.getTime() - Date.parse(firstAttemptAt);
   if (age >= ctx.config.maxRetryAgeSeconds * 1000) {
@@ -223,7 +228,7 @@ async function deferOrExpire(ctx: AppContext, r: ClaimedRecipient, lease: string
     }, { expectedLease: lease, envelopeFrom }));
     return;
   }
-  const delay = fixedDelayMs ?? nextRetryDelayMs(r.attempts, { baseMs: ctx.config.retryBaseMs, maxMs: ctx.config.retryMaxMs, jitter: Math.random });
+  const delay = Math.max(notBeforeMs, fixedDelayMs ?? nextRetryDelayMs(r.attempts, { baseMs: ctx.config.retryBaseMs, maxMs: ctx.config.retryMaxMs, jitter: Math.random }));
   const c = outcome.replyCode ? verdictForReply({ address: r.address, replyCode: outcome.replyCode, status: outcome.status, text: outcome.response, remoteMta, command: outcome.command, action: 'delayed' }) : null;
   await recordOutcome(ctx, r.id, {
     type: 'deferred', source: 'worker', statusCode: outcome.status, replyCode: outcome.replyCode, reason: c?.reason ?? 'networkerror',

@@ -83,6 +83,19 @@ for (const db of await databaseKinds()) {
       assert.equal(m.recipients[0].attempts, 3);
     });
 
+    it('waits at least as long as a 429 answer\'s Retry-After asks before it tries again', async () => {
+      // The retry backoff here is at most 2 s; Mailgun asks for 6.
+      mailgun.failNext(429, 1, { retryAfter: '6' });
+      const before = mailgun.requests.length;
+      const id = await send('rate-limited@example.net');
+      const deferred = await eventually(async () => (await message(id)).events.find((e: any) => e.type === 'deferred') ?? null, 10_000, 'the 429 recorded');
+      await new Promise((r) => setTimeout(r, 3_500));
+      assert.equal(mailgun.requests.length - before, 1, 'not tried again before the Retry-After');
+      await eventually(async () => (await recipientStatus(id)) === 'sent', 15_000, 'sent after the Retry-After');
+      const sentAt = (await message(id)).events.find((e: any) => e.type === 'sent').at;
+      assert.ok(Date.parse(sentAt) - Date.parse(deferred.at) >= 5_900, `tried again after ${Date.parse(sentAt) - Date.parse(deferred.at)} ms`);
+    });
+
     it('treats a 400 answer as final, keeping the provider text verbatim', async () => {
       mailgun.failNext(400);
       const id = await send('final@example.net');
