@@ -257,7 +257,7 @@ function sentBatcher(db: Db): Batcher<SoleRecipientSent, boolean> {
       ]);
       const written = new Set(rows.map((r) => r.id));
       return items.map((s) => written.has(s.recipientId));
-    }, { max: 64, parallel: 4 });
+    }, { max: 64, parallel: 1 });
     sentBatchers.set(db, b);
   }
   return b;

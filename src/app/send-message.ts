@@ -170,7 +170,7 @@ function acceptBatcher(db: Db): Batcher<Acceptance, boolean> {
       ]);
       const written = Number(result?.written) === 1;
       return items.map(() => written);
-    }, { max: 64, parallel: 4 });
+    }, { max: 64, parallel: 1 });
     acceptBatchers.set(db, b);
   }
   return b;

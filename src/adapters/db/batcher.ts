@@ -4,6 +4,12 @@
  * `run` answers one result per item, in order. Up to `parallel` batches are written at once (each on a
  * pooled connection of its own). If `run` throws, every item of that batch gets the error; callers
  * then write their item on its own, which also finds the one item that caused it.
+ *
+ * The hot paths use `parallel: 1`: while one statement is in flight the next batch fills, so each
+ * statement carries more rows and PostgreSQL has fewer statements, commits and wake-ups to do. Against
+ * 4 at once, same session (`npm run bench -- --only pg1`, 20,000 messages, alternated): about a quarter
+ * less CPU per message in the API, the worker and PostgreSQL each, and a lower API p50. Several
+ * processes still write side by side, one batch each.
  */
 export interface Batcher<I, O> {
   submit(item: I): Promise<O>;
