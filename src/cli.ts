@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createContext, createLogger, start, type Role } from './runtime.ts';
 import { ingestBounce } from './app/ingest-bounce.ts';
 import { capturedRaw, listCaptured } from './app/captured.ts';
-import { migrate, openDatabase } from './adapters/db/database.ts';
+import { migrate, openDatabase, SchemaBehindError } from './adapters/db/database.ts';
 
 interface Io {
   out: NodeJS.WritableStream;
@@ -110,7 +110,7 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
     });
 
   program.command('migrate')
-    .description('create or upgrade the database schema (also done automatically at start)')
+    .description('create or upgrade the database schema (also done at start unless REBOUND_MIGRATE_ON_START=false)')
     .action(async () => {
       exitCode = await withConfig(io, async (config) => {
         const db = await openDatabase(config.databaseUrl);
@@ -135,6 +135,7 @@ export async function main(argv: string[], io: Io = { out: process.stdout, err: 
 
 /** One line for the operator: what failed and which setting to look at. */
 function describeStartError(e: unknown, config: ReturnType<typeof loadConfig>): string {
+  if (e instanceof SchemaBehindError) return e.message;
   const err = e as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
   const code = err.code ?? '';
   const where = err.port !== undefined ? `${err.address ?? ''}:${err.port}` : '';
@@ -162,7 +163,13 @@ async function withConfig(io: Io, fn: (config: ReturnType<typeof loadConfig>) =>
 
 async function withContext(io: Io, fn: (ctx: Awaited<ReturnType<typeof createContext>>) => Promise<number>): Promise<number> {
   return await withConfig(io, async (config) => {
-    const ctx = await createContext(config, { log: createLogger('warn', io.err) });
+    let ctx: Awaited<ReturnType<typeof createContext>>;
+    try {
+      ctx = await createContext(config, { log: createLogger('warn', io.err) });
+    } catch (e) {
+      if (e instanceof SchemaBehindError) { io.err.write(`rebound: ${e.message}\n`); return 1; }
+      throw e;
+    }
     try {
       return await fn(ctx);
     } finally {

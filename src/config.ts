@@ -55,6 +55,8 @@ export interface Config {
   /** Bearer token required by GET /metrics; null = open (bind the HTTP port to a private network). */
   metricsToken: string | null;
   logLevel: string;
+  /** Whether `serve` and the other commands apply pending migrations when they start (else they refuse to start on a schema behind them). */
+  migrateOnStart: boolean;
   /** The Mailgun route; null unless REBOUND_MAILGUN_API_KEY and REBOUND_MAILGUN_DOMAIN are set. */
   mailgun: { apiKey: string; domain: string; region: 'eu' | 'us'; baseUrl: string | null } | null;
   /** Key Mailgun signs event webhooks with (not the API key); null = POST /v1/webhooks/mailgun refuses. */
@@ -250,6 +252,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     leaseMs: int(env, 'REBOUND_LEASE_SECONDS', 300, 2, 86_400) * 1000,
     metricsToken: env.REBOUND_METRICS_TOKEN?.trim() || null,
     logLevel,
+    migrateOnStart: bool(env, 'REBOUND_MIGRATE_ON_START', true),
     mailgun: mailgunApiKey && mailgunDomain ? { apiKey: mailgunApiKey, domain: mailgunDomain, region: mailgunRegion, baseUrl: mailgunBaseUrl } : null,
     mailgunWebhookSigningKey,
     webhookAllowPrivateTargets: bool(env, 'REBOUND_WEBHOOK_ALLOW_PRIVATE_TARGETS', false),

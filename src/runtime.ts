@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { AppContext } from './app/context.ts';
-import { openDatabase, migrate, type Db } from './adapters/db/database.ts';
+import { openDatabase, migrate, pendingMigrations, SchemaBehindError, type Db } from './adapters/db/database.ts';
 import { deriveKeys } from './security/keys.ts';
 import { Routes } from './adapters/transports/routes.ts';
 import { createComposer } from './adapters/mime/composer.ts';
@@ -27,7 +27,17 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 
 export async function createContext(config: Config, opts: { log?: Logger; db?: Db; now?: () => Date; migrate?: boolean } = {}): Promise<AppContext> {
   const db = opts.db ?? await openDatabase(config.databaseUrl);
-  if (opts.migrate !== false) await migrate(db);
+  // REBOUND_MIGRATE_ON_START=false: the operator migrates once per release (`rebound migrate`, with a
+  // role that may change the schema); a process never changes the schema itself, and refuses to run
+  // on one that lacks a migration of its version.
+  if (opts.migrate ?? config.migrateOnStart) await migrate(db);
+  else if (opts.migrate === undefined) {
+    const pending = await pendingMigrations(db).catch(async (e) => { if (!opts.db) await db.close(); throw e; });
+    if (pending.length > 0) {
+      if (!opts.db) await db.close();
+      throw new SchemaBehindError(pending);
+    }
+  }
   const now = opts.now ?? (() => new Date());
   const keys = deriveKeys(config.secretKey);
   const previousKeys = config.previousSecretKeys.map(deriveKeys);

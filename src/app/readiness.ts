@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { AppContext } from './context.ts';
-import { migrations } from '../adapters/db/migrations.ts';
+import { pendingMigrations } from '../adapters/db/database.ts';
 
 /** What GET /readyz checks: the database answers, every migration is applied, this process's listeners are up. */
 export async function readiness(ctx: AppContext, timeoutMs = 2000): Promise<{ ready: boolean; checks: Record<string, string> }> {
@@ -8,13 +7,8 @@ export async function readiness(ctx: AppContext, timeoutMs = 2000): Promise<{ re
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out')), timeoutMs); });
   try {
-    const applied = await Promise.race([
-      sql<{ name: string }>`select name from kysely_migration`.execute(ctx.db.kysely),
-      timeout,
-    ]);
+    const missing = await Promise.race([pendingMigrations(ctx.db), timeout]);
     checks.database = 'ok';
-    const done = new Set(applied.rows.map((r) => r.name));
-    const missing = Object.keys(migrations(ctx.db.dialect)).filter((m) => !done.has(m));
     checks.migrations = missing.length === 0 ? 'ok' : `pending: ${missing.join(', ')}`;
   } catch (e) {
     // The error text may carry connection details: name the failure, not the URL.

@@ -115,6 +115,57 @@ describe('the rebound command', () => {
     }
   });
 
+  it('with REBOUND_MIGRATE_ON_START=false refuses a schema behind it, changes nothing, and starts once `rebound migrate` has run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-nomigrate-'));
+    const env = { REBOUND_DATA_DIR: dir, REBOUND_MIGRATE_ON_START: 'false', REBOUND_HTTP_PORT: '0', REBOUND_SMTP_PORT: '0', REBOUND_LOG_LEVEL: 'warn' };
+    const tables = async () => {
+      const Sqlite = (await import('better-sqlite3')).default;
+      const db = new Sqlite(join(dir, 'rebound.sqlite'));
+      try { return (db.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map((t) => t.name); } finally { db.close(); }
+    };
+    try {
+      const refused = run(['serve'], env);
+      assert.equal(refused.status, 1, refused.stderr);
+      const lines = refused.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, refused.stderr);
+      assert.match(lines[0]!, /schema is behind .*pending migrations: 0001_core, .*rebound migrate/);
+      assert.deepEqual(await tables(), [], 'a refused start creates no table');
+      // The other commands that open the database refuse the same way.
+      const captured = run(['captured'], env);
+      assert.equal(captured.status, 1);
+      assert.match(captured.stderr, /rebound migrate/);
+
+      const migrated = run(['migrate'], env);
+      assert.equal(migrated.status, 0, migrated.stderr);
+      assert.match(migrated.stdout, /^Applied: 0001_core, /);
+      assert.ok((await tables()).includes('messages'));
+
+      const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env } });
+      let err = '';
+      child.stderr.on('data', (c) => { err += c; });
+      try {
+        const port = await new Promise<number>((resolvePort, reject) => {
+          const t = setTimeout(() => reject(new Error(`no start-up banner: ${err}`)), 30_000);
+          child.stderr.on('data', () => {
+            const m = /HTTP API\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+            if (m) { clearTimeout(t); resolvePort(Number(m[1])); }
+          });
+          child.on('exit', (code) => { clearTimeout(t); reject(new Error(`exited ${code}: ${err}`)); });
+        });
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+        assert.equal(ready.status, 200);
+        assert.equal(((await ready.json()) as { checks: Record<string, string> }).checks.migrations, 'ok');
+        const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+        child.kill('SIGTERM');
+        assert.equal(await exit, 0);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints one captured message in full by its id, and says so when there is none', async () => {
     const { startRebound, ADMIN, TEST_SECRET, eventually } = await import('../helpers/rebound.ts');
     const rebound = await startRebound();

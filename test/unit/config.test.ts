@@ -40,7 +40,14 @@ describe('configuration', () => {
     ['REBOUND_SECRET_KEY', ' '.repeat(40), /at least 32/],
     ['REBOUND_ADMIN_TOKEN', ' '.repeat(20), /only spaces/],
     ['REBOUND_RETRY_MAX_SECONDS', '1', /at least REBOUND_RETRY_BASE_SECONDS/],
+    ['REBOUND_MIGRATE_ON_START', 'sometimes', /true or false/],
   ];
+  it('migrates at start unless REBOUND_MIGRATE_ON_START is false', () => withDir((dir) => {
+    assert.equal(loadConfig({}, { dataDir: dir }).migrateOnStart, true);
+    assert.equal(loadConfig({ REBOUND_MIGRATE_ON_START: 'false' }, { dataDir: dir }).migrateOnStart, false);
+    assert.equal(loadConfig({ REBOUND_MIGRATE_ON_START: ' 0 ' }, { dataDir: dir }).migrateOnStart, false);
+  }));
+
   for (const [name, value, message] of bad) {
     it(`stops with one line naming ${name} when it is "${value}"`, () => withDir((dir) => {
       assert.throws(() => loadConfig({ [name]: value }, { dataDir: dir }), (e: unknown) => {

@@ -2,7 +2,7 @@ import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, t
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './schema.ts';
-import { InCodeMigrationProvider } from './migrations.ts';
+import { InCodeMigrationProvider, migrations } from './migrations.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -277,6 +277,28 @@ export async function migrate(db: Db): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * The migrations of this version not yet applied to the database, in order (all of them on an empty
+ * database). Migrations the database has that this version does not know (a newer version migrated
+ * it) are not counted: an older process keeps running against a newer schema during a rolling upgrade.
+ */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const table = db.dialect === 'postgres'
+    ? (await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db.kysely)).rows[0]?.t ?? null
+    : (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db.kysely)).rows[0]?.name ?? null;
+  const applied = table === null ? [] : (await sql<{ name: string }>`select name from kysely_migration`.execute(db.kysely)).rows.map((r) => r.name);
+  const done = new Set(applied);
+  return Object.keys(migrations(db.dialect)).filter((m) => !done.has(m));
+}
+
+/** Thrown at start when REBOUND_MIGRATE_ON_START=false and the schema is behind this version. */
+export class SchemaBehindError extends Error {
+  constructor(readonly pending: string[]) {
+    super(`the database schema is behind this version (pending migrations: ${pending.join(', ')}) and REBOUND_MIGRATE_ON_START is false: run \`rebound migrate\` first`);
+    this.name = 'SchemaBehindError';
+  }
 }
 
 export async function ping(db: Db): Promise<void> {
