@@ -273,6 +273,9 @@ function withStatementCache(handle: import('better-sqlite3').Database, max = 500
 }
 
 export async function migrate(db: Db): Promise<string[]> {
+  // Nothing pending: leave the schema alone. This also lets an older version start on a schema a newer
+  // one has migrated further (kysely's migrator refuses a database with migrations it does not know).
+  if ((await pendingMigrations(db)).length === 0) return [];
   const migrator = new Migrator({ db: db.kysely, provider: new InCodeMigrationProvider(db.dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
