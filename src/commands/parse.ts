@@ -105,7 +105,10 @@ export async function parseCommand(
         line = item;
       } else {
         try {
-          const a = analyse(await readBounded(item, READ_LIMIT));
+          const raw = await readBounded(item, READ_LIMIT);
+          // Bounces are small; a larger file is analysed by its start only, and the person is told.
+          if (raw.length === READ_LIMIT) err.write(`rebound parse: ${item}: larger than ${(READ_LIMIT - 1) / 1024 / 1024} MiB, only its start was analysed\n`);
+          const a = analyse(raw);
           line = { file: item, kind: a.kind, originalMessageId: a.originalMessageId, recipients: a.recipients };
         } catch (e) {
           line = { file: item, error: messageOf(e) };

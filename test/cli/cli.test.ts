@@ -81,6 +81,32 @@ describe('the rebound command', () => {
     }
   });
 
+  it('ends quietly when the reader of its output stops early (parse … | head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'parse', '--jsonl', FIXTURES, FIXTURES, FIXTURES, FIXTURES], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c) => { err += c; });
+    const first = await new Promise<string>((r) => child.stdout.once('data', (c: Buffer) => r(c.toString())));
+    assert.ok(JSON.parse(first.split('\n')[0]!).file);
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.equal(err, '', 'no stack trace');
+    assert.equal(code, 0);
+  });
+
+  it('says on stderr when a file is larger than the analyser reads, and still gives its line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-big-'));
+    try {
+      const big = join(dir, 'big.eml');
+      writeFileSync(big, Buffer.alloc(11 * 1024 * 1024, 'x'));
+      const r = run(['parse', '--jsonl', big]);
+      assert.equal(r.status, 0);
+      assert.equal(JSON.parse(r.stdout).kind, 'unknown');
+      assert.match(r.stderr, /big\.eml: larger than 10 MiB, only its start was analysed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('explains its usage and exits non-zero when parse gets no file', () => {
     const r = run(['parse']);
     assert.notEqual(r.status, 0);
