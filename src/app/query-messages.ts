@@ -1,5 +1,6 @@
 import type { AppContext } from './context.ts';
 import { ReboundError } from '../errors.ts';
+import { plainCursorText } from '../domain/cursor.ts';
 import type { Status } from '../domain/status.ts';
 
 export async function getMessage(ctx: AppContext, tenantId: string, id: string) {
@@ -89,6 +90,6 @@ export async function listMessages(ctx: AppContext, tenantId: string, f: ListFil
 function decodeCursor(cursor: string): { at: string; id: string } {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const [at, id] = text.split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at))) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'cursor: not a cursor from a previous page', 'cursor');
+  if (!at || !id || Number.isNaN(Date.parse(at)) || !plainCursorText(text)) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'cursor: not a cursor from a previous page', 'cursor');
   return { at, id };
 }

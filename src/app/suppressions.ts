@@ -6,6 +6,7 @@ import type { Database } from '../adapters/db/schema.ts';
 import type { Db } from '../adapters/db/database.ts';
 import { REASONS } from '../bounce/types.ts';
 import { ReboundError } from '../errors.ts';
+import { plainCursorText } from '../domain/cursor.ts';
 
 /**
  * The per-hotel suppression list. An address is suppressed, for one hotel only, by
@@ -145,8 +146,9 @@ export async function listSuppressions(ctx: AppContext, tenantId: string, f: Sup
   if (f.reason) q = q.where('reason', '=', f.reason);
   if (f.source) q = q.where('source', '=', f.source);
   if (f.cursor) {
-    const [at, address] = Buffer.from(f.cursor, 'base64url').toString('utf8').split('|');
-    if (!at || !address || Number.isNaN(Date.parse(at))) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'cursor: not a cursor from a previous page', 'cursor');
+    const text = Buffer.from(f.cursor, 'base64url').toString('utf8');
+    const [at, address] = text.split('|');
+    if (!at || !address || Number.isNaN(Date.parse(at)) || !plainCursorText(text)) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'cursor: not a cursor from a previous page', 'cursor');
     q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('address', '<', address)])]));
   }
   const rows = await q.orderBy('created_at', 'desc').orderBy('address', 'desc').limit(f.limit + 1).execute();

@@ -165,6 +165,16 @@ for (const db of await databaseKinds()) {
       assert.equal(bad.body.error.field, 'status');
       const badCursor = await rebound.api('GET', '/v1/messages?cursor=nonsense', { token: key });
       assert.equal(badCursor.status, 400);
+      // Crafted cursors: a NUL (PostgreSQL refuses it in a parameter) or bytes that are not UTF-8, on both lists.
+      for (const text of ['2026-12-04T09:33:47.600Z|msg\u0000x', '2026-12-04T09:33:47.600Z|\u0007']) {
+        for (const path of ['/v1/messages', '/v1/suppressions']) {
+          const crafted = await rebound.api('GET', `${path}?cursor=${Buffer.from(text).toString('base64url')}`, { token: key });
+          assert.equal(crafted.status, 400, `${path} ${JSON.stringify(text)}: ${JSON.stringify(crafted.body)}`);
+          assert.equal(crafted.body.error.field, 'cursor');
+        }
+      }
+      const notUtf8 = Buffer.concat([Buffer.from('2026-12-04T09:33:47.600Z|msg_'), Buffer.from([0xff, 0xfe])]).toString('base64url');
+      assert.equal((await rebound.api('GET', `/v1/messages?cursor=${notUtf8}`, { token: key })).status, 400);
       const future = await rebound.api('GET', `/v1/messages?since=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`, { token: key });
       assert.deepEqual(future.body.data, []);
     });
