@@ -58,6 +58,12 @@ export async function openDatabase(url: string): Promise<Db> {
             const client = await pool.connect();
             if (!preparing.has(client)) {
               preparing.add(client);
+              // pg-pool listens for errors only on idle clients: a connection cut while checked out
+              // (pg_terminate_backend, a server restart or failover under load) emits 'error' on the
+              // client, which crashed the process when nobody listened. The query running on it fails
+              // with the error (the request answers 5xx, nothing half-written is committed), and the
+              // pool discards the client when it is released.
+              client.on('error', (e: Error) => { process.emitWarning(`PostgreSQL connection lost: ${e.message}`, { code: 'REBOUND_DB_CONNECTION_ERROR' }); });
               const plain = client.query.bind(client) as (...a: unknown[]) => unknown;
               const send = (text: unknown, values?: unknown) => {
                 const name = typeof text === 'string' ? prepared.get(text) : undefined;
