@@ -156,3 +156,38 @@ describe('a worker process on REBOUND_OPS_PORT', () => {
     }
   });
 });
+
+describe('an API process that is shutting down', () => {
+  it('refuses requests still arriving on open connections with 503 in the API\'s error shape, and closes them', async () => {
+    const { connect } = await import('node:net');
+    const rebound = await startRebound({ env: { REBOUND_LOG_LEVEL: 'warn' } });
+    const socket = connect(rebound.running.httpPort!, '127.0.0.1');
+    let received = '';
+    socket.on('data', (c: Buffer) => { received += c.toString('latin1'); });
+    const ended = new Promise<void>((r) => socket.on('close', () => r()));
+    try {
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      // A request under way when the shutdown begins (its body still to come) is served; the next one
+      // on the same connection, sent after the shutdown began, is refused.
+      const body = JSON.stringify({ name: 'Hotel Abend', notificationEmail: 'rezeption@hotel.example.com' });
+      socket.write(`POST /v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      await new Promise((r) => setTimeout(r, 100));
+      const closing = rebound.running.http!.close();
+      await new Promise((r) => setTimeout(r, 50));
+      socket.write(body + 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      await ended;
+      await closing;
+      const responses = received.split(/(?=HTTP\/1\.1 )/);
+      assert.equal(responses.length, 2, received);
+      assert.match(responses[0]!, /^HTTP\/1\.1 201 /, 'the request under way is served');
+      assert.match(responses[1]!, /^HTTP\/1\.1 503 /);
+      assert.match(responses[1]!, /\r\nconnection: close\r\n/i);
+      const refused = JSON.parse(responses[1]!.slice(responses[1]!.indexOf('\r\n\r\n') + 4));
+      assert.equal(refused.error.code, 'REBOUND_ERR_UNAVAILABLE');
+      assert.match(refused.error.message, /Shutting down/);
+    } finally {
+      socket.destroy();
+      await rebound.destroy();
+    }
+  });
+});

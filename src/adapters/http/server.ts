@@ -40,6 +40,18 @@ export async function buildHttpServer(ctx: AppContext, opts: { routes?: readonly
     // Base64 attachments are ~4/3 of their size; leave room for the JSON around them.
     bodyLimit: Math.ceil(ctx.config.maxMessageBytes * 1.4) + 64 * 1024,
     trustProxy: false,
+    // While closing, requests still arriving on open keep-alive connections are refused below, in the
+    // API's own error shape (fastify's built-in 503 has another body).
+    return503OnClosing: false,
+  });
+
+  let closing = false;
+  app.addHook('preClose', async () => { closing = true; });
+  app.addHook('onRequest', async (_req, reply) => {
+    if (!closing) return;
+    reply.code(503).header('connection', 'close').header('retry-after', '1')
+      .send(new ReboundError('REBOUND_ERR_UNAVAILABLE', 'Shutting down: send the request again (another instance, or this one once it is back).').toJSON());
+    return reply;
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
