@@ -47,11 +47,11 @@ export async function buildHttpServer(ctx: AppContext, opts: { routes?: readonly
 
   let closing = false;
   app.addHook('preClose', async () => { closing = true; });
-  app.addHook('onRequest', async (_req, reply) => {
-    if (!closing) return;
+  // A callback hook, not an async one: it runs for every request, and costs nothing until closing.
+  app.addHook('onRequest', (_req, reply, done) => {
+    if (!closing) return done();
     reply.code(503).header('connection', 'close').header('retry-after', '1')
       .send(new ReboundError('REBOUND_ERR_UNAVAILABLE', 'Shutting down: send the request again (another instance, or this one once it is back).').toJSON());
-    return reply;
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
