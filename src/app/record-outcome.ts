@@ -101,8 +101,26 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     const written = await sentBatcher(db).submit({ recipientId, lease: opts.expectedLease, envelopeFrom: opts.envelopeFrom ?? null, outcome, eventId, at: iso(ctx.now()) }).catch(() => false);
     if (written) return finish({ applied: true, duplicate: false, status: 'sent', notificationQueued: false, eventId, suppressed: false, webhooksQueued: 0 });
   }
+  const sqliteSent = db.dialect === 'sqlite' && outcome.type === 'sent' && typeof opts.expectedLease === 'string'
+    && opts.envelopeFrom !== undefined && !outcome.dedupeKey && !opts.guard;
   return await db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
     await opts.guard?.(trx);
+    if (sqliteSent) {
+      // SQLite, the worker's `sent` for a message's only recipient of a hotel without webhook endpoints
+      // (the common case): the recipient written only where all that and the lease still hold, then its
+      // event and the message's status — what the general path below writes then, without reading the
+      // message's recipients first. Where it declines it has written nothing, and the general path decides.
+      const now = iso(ctx.now());
+      const { rows: [own] } = await db.query<{ tenant_id: string; message_id: string }>(trx, SENT_SOLE_RECIPIENT_SQL_SQLITE, [
+        opts.envelopeFrom, outcome.replyCode, outcome.statusCode, outcome.reason, outcome.diagnostic, outcome.remoteMta, now, recipientId, opts.expectedLease,
+      ]);
+      if (own) {
+        const [eventId, eventParams] = eventRow({ id: recipientId, ...own }, outcome, now);
+        await db.query(trx, INSERT_EVENT_SQL, eventParams);
+        await db.query(trx, UPDATE_MESSAGE_STATUS_SQL, ['sent', now, own.message_id]);
+        return { applied: true, duplicate: false, status: 'sent', notificationQueued: false, eventId, suppressed: false, webhooksQueued: 0 };
+      }
+    }
     // The recipient with its message's other recipients, whether the hotel has any webhook endpoint,
     // and the message and hotel a notification is made from, in one statement (each saved query is a
     // round trip on PostgreSQL). Plain SQL: this runs for every outcome of every source.
@@ -215,6 +233,14 @@ const INSERT_EVENT_SQL = `insert into events
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (dedupe_key) do nothing`;
 
 const UPDATE_MESSAGE_STATUS_SQL = 'update messages set status = ?, updated_at = ? where id = ?';
+
+/** SQLite: the recipient part of a sole recipient's `sent` (see recordOutcome); the same conditions as SENT_SOLE_RECIPIENTS_SQL_PG. */
+const SENT_SOLE_RECIPIENT_SQL_SQLITE = `update recipients set status = 'sent', lease_until = null, envelope_from = ?, reply_code = ?,
+    status_code = ?, reason = ?, diagnostic = ?, remote_mta = ?, next_attempt_at = null, updated_at = ?
+  where id = ? and lease_until = ? and status in ('queued', 'deferred')
+    and not exists (select 1 from recipients o where o.message_id = recipients.message_id and o.id <> recipients.id)
+    and not exists (select 1 from webhook_endpoints e where e.tenant_id = recipients.tenant_id and e.disabled_at is null)
+  returning tenant_id, message_id`;
 
 /**
  * PostgreSQL, the worker's `sent` for a message's only recipient, for many recipients at once: what the
