@@ -8,6 +8,7 @@ import { postSigned, type PostOutcome } from '../adapters/webhooks-out/target-gu
 import { renderEndpointDisabled } from '../notifications/endpoint-disabled.ts';
 import type { WebhookDeliveryTable } from '../adapters/db/schema.ts';
 import type { Selectable } from 'kysely';
+import { holdLease, newLeaseValue, renewLease } from './lease.ts';
 
 /**
  * The outbound-webhook dispatcher, run from every worker pass. It posts due deliveries from the
@@ -22,8 +23,6 @@ import type { Selectable } from 'kysely';
  *     disabled and the hotel gets a mail (through the notifications outbox) saying so.
  */
 
-/** A post takes at most 10 s (postSigned's timeout); the lease leaves ample room. */
-const LEASE_MS = 2 * 60 * 1000;
 /** Response text kept per attempt in the delivery log. */
 const LOGGED_RESPONSE_CHARS = 1000;
 const CONCURRENCY = 8;
@@ -31,7 +30,10 @@ const CONCURRENCY = 8;
 type Delivery = Selectable<WebhookDeliveryTable>;
 
 export async function dispatchDueWebhooks(ctx: AppContext, limit = 50): Promise<number> {
-  const lease = iso(new Date(ctx.now().getTime() + LEASE_MS + Math.floor(Math.random() * 1000)));
+  // REBOUND_LEASE_SECONDS, as for recipients and notifications: a killed worker's claims are taken over
+  // after at most one lease. A delivery is renewed while its post runs, and one that waited in this
+  // pass's queue for more than a third of its lease is renewed (if still ours) before it is posted.
+  const lease = newLeaseValue(ctx);
   const due = await claim(ctx, lease, limit);
   let next = 0;
   // Claimed deliveries belong to distinct (endpoint, message) pairs, so posting them in parallel keeps the order.
@@ -80,7 +82,13 @@ function secretOf(ctx: AppContext, sealed: string): string {
   throw new Error('the endpoint secret cannot be opened with the current or previous secret keys');
 }
 
-async function deliver(ctx: AppContext, d: Delivery, lease: string): Promise<void> {
+async function deliver(ctx: AppContext, d: Delivery, claimed: string): Promise<void> {
+  let lease = claimed;
+  if (Date.parse(lease) - ctx.now().getTime() < (ctx.config.leaseMs * 2) / 3) {
+    const renewed = await renewLease(ctx, 'webhook_deliveries', d.id, lease);
+    if (renewed === null) return; // another worker has taken it over meanwhile
+    lease = renewed;
+  }
   const endpoint = await ctx.db.kysely.selectFrom('webhook_endpoints').selectAll().where('id', '=', d.endpoint_id).executeTakeFirst();
   if (!endpoint || endpoint.disabled_at) {
     await ctx.db.kysely.updateTable('webhook_deliveries').set({ lease_until: null }).where('id', '=', d.id).where('lease_until', '=', lease).execute();
@@ -91,7 +99,13 @@ async function deliver(ctx: AppContext, d: Delivery, lease: string): Promise<voi
     // webhook-id is the Rebound event id: the same on every retry, the receiver's idempotency key.
     ...webhookHeaders({ id: d.event_id, timestamp: Math.floor(ctx.now().getTime() / 1000), body: d.payload }, secretOf(ctx, endpoint.secret_sealed)),
   };
-  const result: PostOutcome = await postSigned(endpoint.url, headers, d.payload, { allowPrivate: ctx.config.webhookAllowPrivateTargets });
+  const held = holdLease(ctx, 'webhook_deliveries', d.id, lease);
+  let result: PostOutcome;
+  try {
+    result = await postSigned(endpoint.url, headers, d.payload, { allowPrivate: ctx.config.webhookAllowPrivateTargets });
+  } finally {
+    lease = await held.release();
+  }
   const at = ctx.now();
   const atIso = iso(at);
   const error = result.ok ? null : result.error ? `${result.error.code}: ${result.error.message}` : `HTTP ${result.status}`;

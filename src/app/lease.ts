@@ -2,7 +2,7 @@ import type { AppContext } from './context.ts';
 import { iso } from './context.ts';
 
 /**
- * A claimed row (a recipient or a notification) belongs to one worker until `lease_until`. The value
+ * A claimed row (a recipient, a notification or a webhook delivery) belongs to one worker until `lease_until`. The value
  * doubles as a fencing token: every write after the send is conditional on it, so a worker whose
  * lease ran out cannot overwrite a newer attempt. While a send is still running (a slow smarthost,
  * long SMTP timeouts) the lease is renewed every third of its length, so it never expires under a
@@ -17,7 +17,9 @@ export interface HeldLease {
   release(): Promise<string>;
 }
 
-export type LeasedTable = 'recipients' | 'notifications';
+export type LeasedTable = 'recipients' | 'notifications' | 'webhook_deliveries';
+
+const LOG_KEY: Record<LeasedTable, string> = { recipients: 'recipient', notifications: 'notification', webhook_deliveries: 'delivery' };
 
 export function newLeaseValue(ctx: AppContext, previous?: string | null): string {
   // A random millisecond offset makes each claim's value unique, so it works as a fencing token.
@@ -43,7 +45,7 @@ export function holdLease(ctx: AppContext, table: LeasedTable, id: string, lease
         else held = false;
       } catch (e) {
         // The database is briefly away: keep the old value; the next tick tries again.
-        ctx.log.warn({ [table === 'recipients' ? 'recipient' : 'notification']: id, err: (e as Error).message }, 'lease renewal failed');
+        ctx.log.warn({ [LOG_KEY[table]]: id, err: (e as Error).message }, 'lease renewal failed');
       }
     });
   }, every);

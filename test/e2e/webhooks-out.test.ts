@@ -197,3 +197,38 @@ describe('webhook endpoint registration without REBOUND_WEBHOOK_ALLOW_PRIVATE_TA
     assert.equal(res.body.error.code, 'REBOUND_ERR_REQUEST_INVALID');
   });
 });
+
+describe('a webhook post that takes longer than REBOUND_LEASE_SECONDS', () => {
+  it('keeps its lease renewed while it runs (one post, never a second at once), on a lease of REBOUND_LEASE_SECONDS', { timeout: 30_000 }, async () => {
+    const posts: number[] = [];
+    let answer: (() => void) | null = null;
+    const server: Server = createServer(async (req, res) => {
+      for await (const _ of req as AsyncIterable<Buffer>) { /* read the body */ }
+      posts.push(Date.now());
+      // The first post is held for 4 s, twice the lease.
+      if (posts.length === 1) await new Promise<void>((r) => { answer = r; setTimeout(r, 4000); });
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const rebound = await startRebound({ db: 'sqlite', env: { REBOUND_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', REBOUND_LEASE_SECONDS: '2' } });
+    try {
+      const apiKey = (await rebound.api('POST', '/v1/tenants', { token: ADMIN, body: { name: 'Hotel Langsam', notificationEmail: 'h@example.com' } })).body.apiKey;
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`;
+      assert.equal((await rebound.api('POST', '/v1/webhook-endpoints', { token: apiKey, body: { url, events: ['message.sent'] } })).status, 201);
+      await rebound.api('POST', '/v1/messages', { token: apiKey, body: { to: 'guest@example.net', subject: 'Buchung', text: 'x' } });
+      await eventually(async () => posts.length === 1, 10_000, 'the first post');
+      await new Promise((r) => setTimeout(r, 3000)); // past the first lease
+      const row = await rebound.running.ctx.db.kysely.selectFrom('webhook_deliveries').select(['lease_until', 'status']).executeTakeFirstOrThrow();
+      const left = Date.parse(row.lease_until!) - Date.now();
+      assert.ok(left > 0, `the lease was renewed while the post runs (${left} ms left)`);
+      assert.ok(left <= 3500, `the lease is REBOUND_LEASE_SECONDS long, not minutes (${left} ms left)`);
+      (answer as (() => void) | null)?.();
+      await eventually(async () => (await rebound.running.ctx.db.kysely.selectFrom('webhook_deliveries').select('status').executeTakeFirstOrThrow()).status === 'delivered', 10_000, 'delivered');
+      assert.equal(posts.length, 1, 'no second post while the first was running');
+    } finally {
+      await rebound.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
