@@ -93,6 +93,44 @@ describe('the rebound command', () => {
     assert.equal(code, 0);
   });
 
+  it('serve still drains on SIGTERM when its output pipe has gone away', async () => {
+    const { connect } = await import('node:net');
+    const dir = mkdtempSync(join(tmpdir(), 'rebound-epipe-'));
+    const child = spawn(process.execPath, [BIN, 'serve'], { cwd: dir, env: { ...process.env, REBOUND_HTTP_PORT: '0', REBOUND_SMTP_PORT: '0', REBOUND_LOG_LEVEL: 'warn', REBOUND_ADMIN_TOKEN: 'cli-admin-token-0123456789' } });
+    let err = '';
+    try {
+      const port = await new Promise<number>((resolvePort, reject) => {
+        const t = setTimeout(() => reject(new Error(`no start-up banner: ${err}`)), 30_000);
+        child.stderr.on('data', (c) => {
+          err += c;
+          const m = /HTTP API\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+          if (m && err.includes('Database')) { clearTimeout(t); resolvePort(Number(m[1])); }
+        });
+      });
+      // A request under way (its body still to come) when SIGTERM arrives and "Stopping: draining…"
+      // meets a closed stderr.
+      child.stderr.destroy();
+      child.stdout.destroy();
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (c: Buffer) => { received += c.toString('latin1'); });
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      const body = JSON.stringify({ name: 'Hotel Pipe', notificationEmail: 'rezeption@hotel.example.com' });
+      socket.write(`POST /v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer cli-admin-token-0123456789\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      await new Promise((r) => setTimeout(r, 200));
+      const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      socket.write(body);
+      assert.equal(await exit, 0);
+      assert.match(received, /^HTTP\/1\.1 201 /, 'the request under way was served before the exit');
+      socket.destroy();
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says on stderr when a file is larger than the analyser reads, and still gives its line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rebound-big-'));
     try {
