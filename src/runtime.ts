@@ -30,13 +30,17 @@ export async function createContext(config: Config, opts: { log?: Logger; db?: D
   // REBOUND_MIGRATE_ON_START=false: the operator migrates once per release (`rebound migrate`, with a
   // role that may change the schema); a process never changes the schema itself, and refuses to run
   // on one that lacks a migration of its version.
-  if (opts.migrate ?? config.migrateOnStart) await migrate(db);
-  else if (opts.migrate === undefined) {
-    const pending = await pendingMigrations(db).catch(async (e) => { if (!opts.db) await db.close(); throw e; });
-    if (pending.length > 0) {
-      if (!opts.db) await db.close();
-      throw new SchemaBehindError(pending);
+  try {
+    if (opts.migrate ?? config.migrateOnStart) await migrate(db);
+    else if (opts.migrate === undefined) {
+      const pending = await pendingMigrations(db);
+      if (pending.length > 0) throw new SchemaBehindError(pending);
     }
+  } catch (e) {
+    // A database this call opened is closed again: an open PostgreSQL pool would keep the process
+    // alive after its one-line error.
+    if (!opts.db) await db.close().catch(() => {});
+    throw e;
   }
   const now = opts.now ?? (() => new Date());
   const keys = deriveKeys(config.secretKey);

@@ -5,7 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { createPostgresDatabase, postgresAvailable } from '../helpers/databases.ts';
+
 const BIN = resolve('bin/rebound.js');
+const PG_UP = await postgresAvailable();
 const FIXTURES = resolve('test/fixtures/bounces');
 
 function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
@@ -128,6 +131,25 @@ describe('the rebound command', () => {
     } finally {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits at once with one line when migrating at start fails on PostgreSQL (the pool does not keep it alive)', { skip: !PG_UP && 'PostgreSQL is not available' }, async () => {
+    const db = await createPostgresDatabase();
+    try {
+      const env = { REBOUND_DATABASE_URL: db.url, REBOUND_SECRET_KEY: 'cli-secret-key-0123456789abcdef-0123', REBOUND_ADMIN_TOKEN: 'cli-admin-token-0123456789', REBOUND_HTTP_PORT: '0', REBOUND_SMTP_PORT: '0' };
+      assert.equal(run(['migrate'], env).status, 0);
+      // The schema is there but its record of migrations is gone: migrating again fails (the tables exist).
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect(); await c.query('delete from kysely_migration'); await c.end();
+      const started = Date.now();
+      const r = run(['serve'], env);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^rebound: cannot start: /);
+      assert.ok(Date.now() - started < 6000, `exited after ${Date.now() - started} ms`);
+    } finally {
+      await db.drop();
     }
   });
 
