@@ -191,3 +191,32 @@ describe('an API process that is shutting down', () => {
     }
   });
 });
+
+describe('an API process shutting down while a keep-alive request is still running', () => {
+  it('ends that connection once its response is out, instead of waiting for the keep-alive timeout', { timeout: 20_000 }, async () => {
+    const { connect } = await import('node:net');
+    const rebound = await startRebound({ env: { REBOUND_LOG_LEVEL: 'warn' } });
+    const socket = connect(rebound.running.httpPort!, '127.0.0.1');
+    let received = '';
+    socket.on('data', (c: Buffer) => { received += c.toString('latin1'); });
+    const ended = new Promise<void>((r) => socket.on('close', () => r()));
+    try {
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      const body = JSON.stringify({ name: 'Hotel Spät', notificationEmail: 'rezeption@hotel.example.com' });
+      socket.write(`POST /v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      const closing = rebound.running.http!.close();
+      await new Promise((r) => setTimeout(r, 100));
+      socket.write(body); // then the client stays idle on its keep-alive connection
+      const late = new Promise<'late'>((r) => setTimeout(() => r('late'), 5000).unref());
+      assert.notEqual(await Promise.race([closing.then(() => 'closed' as const), late]), 'late', 'the server closed within 5 s');
+      await ended;
+      assert.match(received, /^HTTP\/1\.1 201 /, 'the running request was served');
+      assert.ok(Date.now() - started < 5000);
+    } finally {
+      socket.destroy();
+      await rebound.destroy();
+    }
+  });
+});

@@ -46,7 +46,16 @@ export async function buildHttpServer(ctx: AppContext, opts: { routes?: readonly
   });
 
   let closing = false;
-  app.addHook('preClose', async () => { closing = true; });
+  let reaper: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    closing = true;
+    // server.close() ends the connections idle at that moment; a keep-alive connection whose request
+    // was still running becomes idle only later and would then wait for keepAliveTimeout (72 s) —
+    // past the drain deadline and an orchestrator's grace period. End those as they fall idle.
+    reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+    reaper.unref();
+  });
+  app.addHook('onClose', async () => { clearInterval(reaper); });
   // A callback hook, not an async one: it runs for every request, and costs nothing until closing.
   app.addHook('onRequest', (_req, reply, done) => {
     if (!closing) return done();
