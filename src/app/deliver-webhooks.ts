@@ -8,7 +8,7 @@ import { postSigned, type PostOutcome } from '../adapters/webhooks-out/target-gu
 import { renderEndpointDisabled } from '../notifications/endpoint-disabled.ts';
 import type { WebhookDeliveryTable } from '../adapters/db/schema.ts';
 import type { Selectable } from 'kysely';
-import { holdLease, newLeaseValue, renewLease } from './lease.ts';
+import { confirmLease, holdLease, newLeaseValue } from './lease.ts';
 
 /**
  * The outbound-webhook dispatcher, run from every worker pass. It posts due deliveries from the
@@ -32,7 +32,7 @@ type Delivery = Selectable<WebhookDeliveryTable>;
 export async function dispatchDueWebhooks(ctx: AppContext, limit = 50): Promise<number> {
   // REBOUND_LEASE_SECONDS, as for recipients and notifications: a killed worker's claims are taken over
   // after at most one lease. A delivery is renewed while its post runs, and one that waited in this
-  // pass's queue for more than a third of its lease is renewed (if still ours) before it is posted.
+  // pass's queue for more than half of its lease is renewed (if still ours) before it is posted.
   const lease = newLeaseValue(ctx);
   const due = await claim(ctx, lease, limit);
   let next = 0;
@@ -83,12 +83,9 @@ function secretOf(ctx: AppContext, sealed: string): string {
 }
 
 async function deliver(ctx: AppContext, d: Delivery, claimed: string): Promise<void> {
-  let lease = claimed;
-  if (Date.parse(lease) - ctx.now().getTime() < (ctx.config.leaseMs * 2) / 3) {
-    const renewed = await renewLease(ctx, 'webhook_deliveries', d.id, lease);
-    if (renewed === null) return; // another worker has taken it over meanwhile
-    lease = renewed;
-  }
+  const confirmed = await confirmLease(ctx, 'webhook_deliveries', d.id, claimed);
+  if (confirmed === null) return; // another worker has taken it over meanwhile
+  let lease = confirmed;
   const endpoint = await ctx.db.kysely.selectFrom('webhook_endpoints').selectAll().where('id', '=', d.endpoint_id).executeTakeFirst();
   if (!endpoint || endpoint.disabled_at) {
     await ctx.db.kysely.updateTable('webhook_deliveries').set({ lease_until: null }).where('id', '=', d.id).where('lease_until', '=', lease).execute();

@@ -61,6 +61,16 @@ export function holdLease(ctx: AppContext, table: LeasedTable, id: string, lease
   };
 }
 
+/**
+ * Before the send of a row that may have waited in its batch: the lease as it can be used. Other
+ * workers only take rows whose lease has run out, so one with more than half of it left is still ours
+ * as it is; an older one is renewed first, conditionally on its value (null: another worker has it).
+ */
+export async function confirmLease(ctx: AppContext, table: LeasedTable, id: string, lease: string): Promise<string | null> {
+  if (Date.parse(lease) - ctx.now().getTime() > ctx.config.leaseMs / 2) return lease;
+  return await renewLease(ctx, table, id, lease);
+}
+
 /** Extends a lease at once if it is still ours; null when another worker has taken the row meanwhile. */
 export async function renewLease(ctx: AppContext, table: LeasedTable, id: string, lease: string): Promise<string | null> {
   const next = newLeaseValue(ctx, lease);

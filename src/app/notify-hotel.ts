@@ -8,7 +8,7 @@ import { nextRetryDelayMs } from '../domain/backoff.ts';
 import { renderNotification, type NotificationFacts } from '../notifications/render.ts';
 import { explainReason, type Reason } from '../bounce/index.ts';
 import { REASONS } from '../bounce/types.ts';
-import { holdLease, newLeaseValue, renewLease } from './lease.ts';
+import { confirmLease, holdLease, newLeaseValue } from './lease.ts';
 import { redactAddresses } from './redact.ts';
 
 /**
@@ -118,7 +118,7 @@ export async function sendDueNotifications(ctx: AppContext, limit = 20): Promise
   for (const n of due) {
     // The batch is sent one by one: confirm the lease is still ours right before each send (a long
     // batch may outlast it), and keep renewing it while the send runs. Never two senders at once.
-    const confirmed = await renewLease(ctx, 'notifications', n.id, n.lease_until!);
+    const confirmed = await confirmLease(ctx, 'notifications', n.id, n.lease_until!);
     if (!confirmed) continue;
     const held = holdLease(ctx, 'notifications', n.id, confirmed);
     let result: 'sent' | 'retry' | 'failed';
