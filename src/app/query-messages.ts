@@ -1,6 +1,6 @@
 import type { AppContext } from './context.ts';
 import { ReboundError } from '../errors.ts';
-import { plainCursorText } from '../domain/cursor.ts';
+import { decodePageCursor, encodePageCursor } from '../domain/cursor.ts';
 import type { Status } from '../domain/status.ts';
 
 export async function getMessage(ctx: AppContext, tenantId: string, id: string) {
@@ -72,8 +72,8 @@ export async function listMessages(ctx: AppContext, tenantId: string, f: ListFil
       .where((eb2) => eb2(eb2.fn('lower', ['recipients.address']), '=', addr))));
   }
   if (f.cursor) {
-    const c = decodeCursor(f.cursor);
-    q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
+    const c = decodePageCursor(f.cursor);
+    q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.key)])]));
   }
   const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit + 1).execute();
   const page = rows.slice(0, f.limit);
@@ -83,13 +83,6 @@ export async function listMessages(ctx: AppContext, tenantId: string, f: ListFil
       id: m.id, messageId: m.message_id_header, status: m.status as Status, subject: m.subject, reference: m.reference,
       createdAt: m.created_at, updatedAt: m.updated_at,
     })),
-    nextCursor: rows.length > f.limit && last ? Buffer.from(`${last.created_at}|${last.id}`).toString('base64url') : null,
+    nextCursor: rows.length > f.limit && last ? encodePageCursor(last.created_at, last.id) : null,
   };
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const [at, id] = text.split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !plainCursorText(text)) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'cursor: not a cursor from a previous page', 'cursor');
-  return { at, id };
 }

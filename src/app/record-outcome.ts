@@ -94,18 +94,20 @@ export async function recordOutcome(ctx: AppContext, recipientId: string, outcom
     }
     return r;
   };
-  if (db.dialect === 'postgres' && opts.soleRecipient && outcome.type === 'sent' && typeof opts.expectedLease === 'string' && !outcome.dedupeKey && !opts.guard) {
+  // The worker's `sent` under its lease, with nothing else to check first: a candidate for the
+  // one-statement paths (a message's only recipient, a hotel without webhook endpoints), which decline
+  // in SQL when that does not hold.
+  const plainSent = outcome.type === 'sent' && typeof opts.expectedLease === 'string' && opts.envelopeFrom !== undefined && !outcome.dedupeKey && !opts.guard;
+  if (db.dialect === 'postgres' && plainSent && opts.soleRecipient) {
     // Written with the other workers' lanes' sends of this moment by one statement; where it declines
     // (or fails) it has written nothing for this recipient, and the general path below decides.
     const eventId = newId('evt');
-    const written = await sentBatcher(db).submit({ recipientId, lease: opts.expectedLease, envelopeFrom: opts.envelopeFrom ?? null, outcome, eventId, at: iso(ctx.now()) }).catch(() => false);
+    const written = await sentBatcher(db).submit({ recipientId, lease: opts.expectedLease as string, envelopeFrom: opts.envelopeFrom ?? null, outcome, eventId, at: iso(ctx.now()) }).catch(() => false);
     if (written) return finish({ applied: true, duplicate: false, status: 'sent', notificationQueued: false, eventId, suppressed: false, webhooksQueued: 0 });
   }
-  const sqliteSent = db.dialect === 'sqlite' && outcome.type === 'sent' && typeof opts.expectedLease === 'string'
-    && opts.envelopeFrom !== undefined && !outcome.dedupeKey && !opts.guard;
   return await db.write(async (trx): Promise<RecordResult & { webhooksQueued: number }> => {
     await opts.guard?.(trx);
-    if (sqliteSent) {
+    if (db.dialect === 'sqlite' && plainSent) {
       // SQLite, the worker's `sent` for a message's only recipient of a hotel without webhook endpoints
       // (the common case): the recipient written only where all that and the lease still hold, then its
       // event and the message's status — what the general path below writes then, without reading the

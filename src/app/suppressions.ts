@@ -6,7 +6,7 @@ import type { Database } from '../adapters/db/schema.ts';
 import type { Db } from '../adapters/db/database.ts';
 import { REASONS } from '../bounce/types.ts';
 import { ReboundError } from '../errors.ts';
-import { plainCursorText } from '../domain/cursor.ts';
+import { decodePageCursor, encodePageCursor } from '../domain/cursor.ts';
 
 /**
  * The per-hotel suppression list. An address is suppressed, for one hotel only, by
@@ -146,9 +146,7 @@ export async function listSuppressions(ctx: AppContext, tenantId: string, f: Sup
   if (f.reason) q = q.where('reason', '=', f.reason);
   if (f.source) q = q.where('source', '=', f.source);
   if (f.cursor) {
-    const text = Buffer.from(f.cursor, 'base64url').toString('utf8');
-    const [at, address] = text.split('|');
-    if (!at || !address || Number.isNaN(Date.parse(at)) || !plainCursorText(text)) throw new ReboundError('REBOUND_ERR_REQUEST_INVALID', 'cursor: not a cursor from a previous page', 'cursor');
+    const { at, key: address } = decodePageCursor(f.cursor);
     q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('address', '<', address)])]));
   }
   const rows = await q.orderBy('created_at', 'desc').orderBy('address', 'desc').limit(f.limit + 1).execute();
@@ -156,6 +154,6 @@ export async function listSuppressions(ctx: AppContext, tenantId: string, f: Sup
   const last = page[page.length - 1];
   return {
     data: page.map(toRecord),
-    nextCursor: rows.length > f.limit && last ? Buffer.from(`${last.created_at}|${last.address}`).toString('base64url') : null,
+    nextCursor: rows.length > f.limit && last ? encodePageCursor(last.created_at, last.address) : null,
   };
 }
