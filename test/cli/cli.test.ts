@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { createPostgresDatabase, postgresAvailable } from '../helpers/databases.ts';
+import { rawConnection, tenantPost } from '../helpers/raw-http.ts';
 
 const BIN = resolve('bin/rebound.js');
 const PG_UP = await postgresAvailable();
@@ -13,6 +14,27 @@ const FIXTURES = resolve('test/fixtures/bounces');
 
 function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd, timeout: 60_000 });
+}
+
+
+/**
+ * Starts `rebound serve` and resolves with its HTTP port once the start-up banner names it and
+ * `until` matches the output so far (rejects on exit or after 30 s). `output()` is stderr so far.
+ */
+function startServe(env: Record<string, string>, cwd?: string, until = /Database/) {
+  const child = spawn(process.execPath, [BIN, 'serve'], { cwd, env: { ...process.env, REBOUND_HTTP_PORT: '0', REBOUND_SMTP_PORT: '0', REBOUND_LOG_LEVEL: 'warn', ...env } });
+  let err = '';
+  const port = new Promise<number>((resolvePort, reject) => {
+    const t = setTimeout(() => reject(new Error(`no start-up banner: ${err}`)), 30_000);
+    child.stderr.on('data', (c) => {
+      err += c;
+      const m = /HTTP API\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+      if (m && until.test(err)) { clearTimeout(t); resolvePort(Number(m[1])); }
+    });
+    child.on('exit', (code) => { clearTimeout(t); reject(new Error(`exited ${code}: ${err}`)); });
+  });
+  port.catch(() => {});
+  return { child, port, output: () => err };
 }
 
 describe('the rebound command', () => {
@@ -97,37 +119,25 @@ describe('the rebound command', () => {
   });
 
   it('serve still drains on SIGTERM when its output pipe has gone away', async () => {
-    const { connect } = await import('node:net');
     const dir = mkdtempSync(join(tmpdir(), 'rebound-epipe-'));
-    const child = spawn(process.execPath, [BIN, 'serve'], { cwd: dir, env: { ...process.env, REBOUND_HTTP_PORT: '0', REBOUND_SMTP_PORT: '0', REBOUND_LOG_LEVEL: 'warn', REBOUND_ADMIN_TOKEN: 'cli-admin-token-0123456789' } });
-    let err = '';
+    const { child, port: started } = startServe({ REBOUND_ADMIN_TOKEN: 'cli-admin-token-0123456789' }, dir);
     try {
-      const port = await new Promise<number>((resolvePort, reject) => {
-        const t = setTimeout(() => reject(new Error(`no start-up banner: ${err}`)), 30_000);
-        child.stderr.on('data', (c) => {
-          err += c;
-          const m = /HTTP API\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-          if (m && err.includes('Database')) { clearTimeout(t); resolvePort(Number(m[1])); }
-        });
-      });
+      const port = await started;
       // A request under way (its body still to come) when SIGTERM arrives and "Stopping: draining…"
       // meets a closed stderr.
       child.stderr.destroy();
       child.stdout.destroy();
-      const socket = connect(port, '127.0.0.1');
-      let received = '';
-      socket.on('data', (c: Buffer) => { received += c.toString('latin1'); });
-      await new Promise<void>((r) => socket.once('connect', () => r()));
-      const body = JSON.stringify({ name: 'Hotel Pipe', notificationEmail: 'rezeption@hotel.example.com' });
-      socket.write(`POST /v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer cli-admin-token-0123456789\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      const conn = await rawConnection(port);
+      const post = tenantPost('cli-admin-token-0123456789', 'Hotel Pipe');
+      conn.write(post.head);
       await new Promise((r) => setTimeout(r, 200));
       const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
-      socket.write(body);
+      conn.write(post.body);
       assert.equal(await exit, 0);
-      assert.match(received, /^HTTP\/1\.1 201 /, 'the request under way was served before the exit');
-      socket.destroy();
+      assert.match(conn.received(), /^HTTP\/1\.1 201 /, 'the request under way was served before the exit');
+      conn.destroy();
     } finally {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
@@ -175,21 +185,10 @@ describe('the rebound command', () => {
 
   it('serves on embedded defaults: generates and prints an admin token, answers /healthz, and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rebound-serve-'));
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      cwd: dir,
-      env: { ...process.env, REBOUND_HTTP_PORT: '0', REBOUND_SMTP_PORT: '0', REBOUND_LOG_LEVEL: 'warn' },
-    });
-    let err = '';
-    child.stderr.on('data', (c) => { err += c; });
+    const { child, port: started, output } = startServe({}, dir, /Admin token\s+rb_admin_/);
     try {
-      const port = await new Promise<number>((resolvePort, reject) => {
-        const t = setTimeout(() => reject(new Error(`no start-up banner: ${err}`)), 30_000);
-        child.stderr.on('data', () => {
-          const m = /HTTP API\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-          if (m && /Admin token\s+rb_admin_/.test(err)) { clearTimeout(t); resolvePort(Number(m[1])); }
-        });
-      });
-      assert.match(err, /NO RELAY CONFIGURED/);
+      const port = await started;
+      assert.match(output(), /NO RELAY CONFIGURED/);
       assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
       const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       child.kill('SIGTERM');
@@ -226,18 +225,9 @@ describe('the rebound command', () => {
       assert.match(migrated.stdout, /^Applied: 0001_core, /);
       assert.ok((await tables()).includes('messages'));
 
-      const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env } });
-      let err = '';
-      child.stderr.on('data', (c) => { err += c; });
+      const { child, port: started } = startServe(env);
       try {
-        const port = await new Promise<number>((resolvePort, reject) => {
-          const t = setTimeout(() => reject(new Error(`no start-up banner: ${err}`)), 30_000);
-          child.stderr.on('data', () => {
-            const m = /HTTP API\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-            if (m) { clearTimeout(t); resolvePort(Number(m[1])); }
-          });
-          child.on('exit', (code) => { clearTimeout(t); reject(new Error(`exited ${code}: ${err}`)); });
-        });
+        const port = await started;
         const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
         assert.equal(ready.status, 200);
         assert.equal(((await ready.json()) as { checks: Record<string, string> }).checks.migrations, 'ok');

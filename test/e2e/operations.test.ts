@@ -4,6 +4,7 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startRebound, eventually, ADMIN, type TestInstance } from '../helpers/rebound.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { applyRetention } from '../../src/app/retention.ts';
+import { rawConnection, tenantPost } from '../helpers/raw-http.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const GUEST = 'Anna.Gast@example.net';
@@ -159,26 +160,21 @@ describe('a worker process on REBOUND_OPS_PORT', () => {
 
 describe('an API process that is shutting down', () => {
   it('refuses requests still arriving on open connections with 503 in the API\'s error shape, and closes them', async () => {
-    const { connect } = await import('node:net');
     const rebound = await startRebound({ env: { REBOUND_LOG_LEVEL: 'warn' } });
-    const socket = connect(rebound.running.httpPort!, '127.0.0.1');
-    let received = '';
-    socket.on('data', (c: Buffer) => { received += c.toString('latin1'); });
-    const ended = new Promise<void>((r) => socket.on('close', () => r()));
+    const conn = await rawConnection(rebound.running.httpPort!);
     try {
-      await new Promise<void>((r) => socket.once('connect', () => r()));
       // A request under way when the shutdown begins (its body still to come) is served; the next one
       // on the same connection, sent after the shutdown began, is refused.
-      const body = JSON.stringify({ name: 'Hotel Abend', notificationEmail: 'rezeption@hotel.example.com' });
-      socket.write(`POST /v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      const post = tenantPost(ADMIN, 'Hotel Abend');
+      conn.write(post.head);
       await new Promise((r) => setTimeout(r, 100));
       const closing = rebound.running.http!.close();
       await new Promise((r) => setTimeout(r, 50));
-      socket.write(body + 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-      await ended;
+      conn.write(post.body + 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      await conn.closed;
       await closing;
-      const responses = received.split(/(?=HTTP\/1\.1 )/);
-      assert.equal(responses.length, 2, received);
+      const responses = conn.received().split(/(?=HTTP\/1\.1 )/);
+      assert.equal(responses.length, 2, conn.received());
       assert.match(responses[0]!, /^HTTP\/1\.1 201 /, 'the request under way is served');
       assert.match(responses[1]!, /^HTTP\/1\.1 503 /);
       assert.match(responses[1]!, /\r\nconnection: close\r\n/i);
@@ -186,36 +182,29 @@ describe('an API process that is shutting down', () => {
       assert.equal(refused.error.code, 'REBOUND_ERR_UNAVAILABLE');
       assert.match(refused.error.message, /Shutting down/);
     } finally {
-      socket.destroy();
+      conn.destroy();
       await rebound.destroy();
     }
   });
-});
 
-describe('an API process shutting down while a keep-alive request is still running', () => {
-  it('ends that connection once its response is out, instead of waiting for the keep-alive timeout', { timeout: 20_000 }, async () => {
-    const { connect } = await import('node:net');
+  it('ends a keep-alive connection whose request was still running once its response is out, instead of waiting for the keep-alive timeout', { timeout: 20_000 }, async () => {
     const rebound = await startRebound({ env: { REBOUND_LOG_LEVEL: 'warn' } });
-    const socket = connect(rebound.running.httpPort!, '127.0.0.1');
-    let received = '';
-    socket.on('data', (c: Buffer) => { received += c.toString('latin1'); });
-    const ended = new Promise<void>((r) => socket.on('close', () => r()));
+    const conn = await rawConnection(rebound.running.httpPort!);
     try {
-      await new Promise<void>((r) => socket.once('connect', () => r()));
-      const body = JSON.stringify({ name: 'Hotel Spät', notificationEmail: 'rezeption@hotel.example.com' });
-      socket.write(`POST /v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+      const post = tenantPost(ADMIN, 'Hotel Spät');
+      conn.write(post.head);
       await new Promise((r) => setTimeout(r, 100));
       const started = Date.now();
       const closing = rebound.running.http!.close();
       await new Promise((r) => setTimeout(r, 100));
-      socket.write(body); // then the client stays idle on its keep-alive connection
+      conn.write(post.body); // then the client stays idle on its keep-alive connection
       const late = new Promise<'late'>((r) => setTimeout(() => r('late'), 5000).unref());
       assert.notEqual(await Promise.race([closing.then(() => 'closed' as const), late]), 'late', 'the server closed within 5 s');
-      await ended;
-      assert.match(received, /^HTTP\/1\.1 201 /, 'the running request was served');
+      await conn.closed;
+      assert.match(conn.received(), /^HTTP\/1\.1 201 /, 'the running request was served');
       assert.ok(Date.now() - started < 5000);
     } finally {
-      socket.destroy();
+      conn.destroy();
       await rebound.destroy();
     }
   });
