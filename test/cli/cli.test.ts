@@ -107,7 +107,8 @@ describe('the rebound command', () => {
   });
 
   it('ends quietly when the reader of its output stops early (parse … | head)', async () => {
-    const child = spawn(process.execPath, [BIN, 'parse', '--jsonl', FIXTURES, FIXTURES, FIXTURES, FIXTURES], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Ten times the fixtures: ~110 KB, more than a pipe holds, so the writer is still writing when the reader goes.
+    const child = spawn(process.execPath, [BIN, 'parse', '--jsonl', ...Array.from({ length: 10 }, () => FIXTURES)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c) => { err += c; });
     const first = await new Promise<string>((r) => child.stdout.once('data', (c: Buffer) => r(c.toString())));
